@@ -1,0 +1,105 @@
+package io.llmgateway.config;
+
+import java.util.List;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.llmgateway.attribution.AttributionResolver;
+import io.llmgateway.filter.LlmObservationFilter;
+import io.llmgateway.observation.DefaultLlmObservationConvention;
+import io.llmgateway.observation.LlmAccessLogObservationHandler;
+import io.llmgateway.observation.LlmMeterObservationHandler;
+import io.llmgateway.observation.LlmObservationConvention;
+import io.llmgateway.observation.LlmTracingObservationHandler;
+import io.llmgateway.provider.ProviderAdapter;
+import io.llmgateway.provider.ProviderRegistry;
+import io.llmgateway.provider.openai.OpenAiAdapter;
+import io.llmgateway.usage.TokenEstimator;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+
+/**
+ * Wires the LLM-aware gateway: provider adapters, the global filter and the observation
+ * handlers that turn each call into meters, a span and an access log line.
+ */
+@AutoConfiguration(afterName = {
+		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+		"org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration",
+		"org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure.OpenTelemetryTracingAutoConfiguration" })
+@EnableConfigurationProperties(LlmGatewayProperties.class)
+public class LlmGatewayConfiguration {
+
+	/**
+	 * Order of the gateway's tracing handler: ahead of Boot's generic sender handler, which would
+	 * otherwise claim the LLM context too.
+	 */
+	public static final int LLM_TRACING_HANDLER_ORDER = 1999;
+
+	@Bean
+	TokenEstimator tokenEstimator() {
+		return new TokenEstimator();
+	}
+
+	@Bean
+	OpenAiAdapter openAiAdapter(JsonMapper jsonMapper) {
+		return new OpenAiAdapter(jsonMapper);
+	}
+
+	@Bean
+	ProviderRegistry providerRegistry(List<ProviderAdapter> adapters) {
+		return new ProviderRegistry(adapters);
+	}
+
+	@Bean
+	AttributionResolver attributionResolver(LlmGatewayProperties properties, JsonMapper jsonMapper) {
+		return new AttributionResolver(properties.getAttribution(), jsonMapper);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LlmObservationConvention llmObservationConvention() {
+		return new DefaultLlmObservationConvention();
+	}
+
+	@Bean
+	LlmObservationFilter llmObservationFilter(ProviderRegistry providers, LlmGatewayProperties properties,
+			ObjectProvider<ObservationRegistry> observations, LlmObservationConvention convention,
+			AttributionResolver attribution, TokenEstimator estimator, JsonMapper jsonMapper) {
+		return new LlmObservationFilter(providers, properties, observations.getIfAvailable(() -> ObservationRegistry.NOOP),
+				convention, attribution, estimator, jsonMapper);
+	}
+
+	@Bean
+	@Order(Ordered.HIGHEST_PRECEDENCE)
+	@ConditionalOnBean(MeterRegistry.class)
+	LlmMeterObservationHandler llmMeterObservationHandler(MeterRegistry meterRegistry,
+			LlmGatewayProperties properties) {
+		return new LlmMeterObservationHandler(meterRegistry, properties.getMaxModelLabelValues());
+	}
+
+	@Bean
+	@Order(LLM_TRACING_HANDLER_ORDER)
+	@ConditionalOnBean({ Tracer.class, Propagator.class })
+	LlmTracingObservationHandler llmTracingObservationHandler(Tracer tracer, Propagator propagator) {
+		return new LlmTracingObservationHandler(tracer, propagator);
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty(name = "llm-gateway.access-log.enabled", matchIfMissing = true)
+	LlmAccessLogObservationHandler llmAccessLogObservationHandler(JsonMapper jsonMapper) {
+		return new LlmAccessLogObservationHandler(jsonMapper);
+	}
+
+}

@@ -1,0 +1,62 @@
+package io.llmgateway.filter;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeoutException;
+
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.handler.timeout.WriteTimeoutException;
+import reactor.netty.http.client.PrematureCloseException;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.web.server.ResponseStatusException;
+
+/**
+ * Names transport failures with the {@code error_type} values of the telemetry contract.
+ */
+final class Failures {
+
+	static final String TIMEOUT = "timeout";
+
+	static final String UPSTREAM_RESET = "upstream_reset";
+
+	static final String CLIENT_CANCELLED = "client_cancelled";
+
+	static final String OTHER = "_OTHER";
+
+	private Failures() {
+	}
+
+	static String errorType(Throwable error) {
+		for (Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
+			if (t instanceof TimeoutException || t instanceof ReadTimeoutException
+					|| t instanceof WriteTimeoutException
+					|| t instanceof org.springframework.cloud.gateway.support.TimeoutException) {
+				return TIMEOUT;
+			}
+			if (t instanceof ResponseStatusException status
+					&& status.getStatusCode().value() == HttpStatus.GATEWAY_TIMEOUT.value()) {
+				return TIMEOUT;
+			}
+			if (t instanceof PrematureCloseException || t instanceof ClosedChannelException) {
+				return UPSTREAM_RESET;
+			}
+			if (t instanceof ConnectException || t instanceof UnknownHostException) {
+				return OTHER;
+			}
+			if (t instanceof IOException io && io.getMessage() != null
+					&& io.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset")) {
+				return UPSTREAM_RESET;
+			}
+		}
+		return OTHER;
+	}
+
+	/** The status a client gets for a failure that happened before any response. */
+	static HttpStatus statusFor(String errorType) {
+		return TIMEOUT.equals(errorType) ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
+	}
+
+}

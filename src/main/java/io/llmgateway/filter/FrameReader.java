@@ -1,0 +1,98 @@
+package io.llmgateway.filter;
+
+import java.nio.ByteBuffer;
+
+import io.llmgateway.provider.LlmResponse;
+import io.llmgateway.provider.StreamHandler;
+import io.llmgateway.stream.Frame;
+import io.llmgateway.stream.FrameDecoder;
+import io.llmgateway.stream.Inflating;
+
+/**
+ * Bytes to frames to facts: optional decompression, the frame decoder, then the adapter's
+ * stream handler. Stops reading (never the call) on the first thing it cannot read.
+ */
+final class FrameReader {
+
+	/** Receives each frame with the adapter's verdict. */
+	@FunctionalInterface
+	interface Verdicts {
+
+		void onFrame(Frame frame, long frameStart, boolean keep);
+
+	}
+
+	private final FrameDecoder decoder;
+
+	private final Inflating inflating;
+
+	private final StreamHandler handler;
+
+	private final LlmResponse response;
+
+	private boolean stopped;
+
+	FrameReader(FrameDecoder decoder, Inflating inflating, StreamHandler handler, LlmResponse response) {
+		this.decoder = decoder;
+		this.inflating = inflating;
+		this.handler = handler;
+		this.response = response;
+	}
+
+	void read(ByteBuffer bytes, Verdicts verdicts) {
+		if (this.stopped) {
+			return;
+		}
+		try {
+			if (this.inflating == null) {
+				decode(bytes, verdicts);
+			}
+			else if (!this.inflating.feed(bytes, inflated -> decode(inflated, verdicts))) {
+				stop("invalid_response");
+			}
+		}
+		catch (RuntimeException ex) {
+			stop("invalid_response");
+		}
+	}
+
+	void finish() {
+		if (!this.stopped) {
+			try {
+				this.decoder.finish(frame -> this.handler.onFrame(frame));
+			}
+			catch (RuntimeException ex) {
+				this.response.errorType("invalid_response");
+			}
+		}
+		if (this.inflating != null) {
+			this.inflating.close();
+		}
+	}
+
+	/** Position just after the last complete frame, in the decoded stream. */
+	long lastFrameEnd() {
+		return this.decoder.lastFrameEnd();
+	}
+
+	boolean isStopped() {
+		return this.stopped;
+	}
+
+	private void decode(ByteBuffer bytes, Verdicts verdicts) {
+		if (!this.decoder.feed(bytes, frame -> {
+			long start = this.decoder.lastFrameEnd();
+			verdicts.onFrame(frame, start, this.handler.onFrame(frame));
+		})) {
+			// A frame over the cap: what follows cannot be read reliably.
+			stop("invalid_response");
+		}
+	}
+
+	private void stop(String errorType) {
+		this.stopped = true;
+		this.response.errorType(errorType);
+		this.response.outputUnknown();
+	}
+
+}

@@ -1,0 +1,367 @@
+package io.llmgateway.filter;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import io.llmgateway.attribution.AttributionResolver;
+import io.llmgateway.config.LlmGatewayProperties;
+import io.llmgateway.observation.DefaultLlmObservationConvention;
+import io.llmgateway.observation.LlmObservationContext;
+import io.llmgateway.observation.LlmObservationConvention;
+import io.llmgateway.observation.LlmObservationDocumentation;
+import io.llmgateway.provider.LlmRequest;
+import io.llmgateway.provider.LlmResponse;
+import io.llmgateway.provider.Operation;
+import io.llmgateway.provider.ProviderAdapter;
+import io.llmgateway.provider.ProviderRegistry;
+import io.llmgateway.usage.ResolvedUsage;
+import io.llmgateway.usage.TokenEstimator;
+import io.llmgateway.usage.UsageResolver;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * The gateway's LLM awareness, for routes whose metadata names an LLM API
+ * ({@code llm.provider}); every other route is proxied untouched. For one LLM call it reads the
+ * request body once, may ask the provider for stream usage, opens one observation, decorates the
+ * response so its body is read on the way to the client, and stops the observation exactly once
+ * when the last byte has gone (or the call failed or was abandoned).
+ *
+ * <p>It runs just before {@link NettyWriteResponseFilter}, so its response decorator is the one
+ * that filter writes the upstream body through.
+ */
+public class LlmObservationFilter implements GlobalFilter, Ordered {
+
+	/** Order of this filter: just before the filter that writes the upstream response. */
+	public static final int ORDER = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
+
+	private static final Log logger = LogFactory.getLog(LlmObservationFilter.class);
+
+	private static final LlmObservationConvention DEFAULT_CONVENTION = new DefaultLlmObservationConvention();
+
+	private static final byte[] NO_BODY = new byte[0];
+
+	private final ProviderRegistry providers;
+
+	private final LlmGatewayProperties properties;
+
+	private final ObservationRegistry observations;
+
+	private final LlmObservationConvention convention;
+
+	private final AttributionResolver attribution;
+
+	private final TokenEstimator estimator;
+
+	private final UsageResolver usage;
+
+	private final JsonMapper json;
+
+	public LlmObservationFilter(ProviderRegistry providers, LlmGatewayProperties properties,
+			ObservationRegistry observations, LlmObservationConvention convention, AttributionResolver attribution,
+			TokenEstimator estimator, JsonMapper json) {
+		this.providers = providers;
+		this.properties = properties;
+		this.observations = observations;
+		this.convention = convention;
+		this.attribution = attribution;
+		this.estimator = estimator;
+		this.usage = new UsageResolver(estimator);
+		this.json = json;
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+		RouteLlmSettings settings = (route != null) ? RouteLlmSettings.of(route) : null;
+		if (settings == null) {
+			return chain.filter(exchange);
+		}
+		ProviderAdapter adapter = this.providers.find(settings.provider());
+		if (adapter == null) {
+			logger.warn("Route '" + route.getId() + "' names unknown LLM provider '" + settings.provider()
+					+ "' (known: " + this.providers.ids() + "); proxying it undecoded");
+			return chain.filter(exchange);
+		}
+		ServerHttpRequest request = exchange.getRequest();
+		Operation operation = adapter.operation(request.getMethod(), request.getPath().value());
+		if (operation == null) {
+			return chain.filter(exchange);
+		}
+		long start = System.nanoTime();
+		Call call = new Call(exchange, chain, route, settings, adapter, operation, start);
+		long maxBytes = this.properties.getMaxRequestBodySize().toBytes();
+		if (request.getHeaders().getContentLength() > maxBytes) {
+			return call.rejectTooLarge();
+		}
+		return DataBufferUtils.join(request.getBody(), (int) Math.min(Integer.MAX_VALUE, maxBytes))
+			.map(LlmObservationFilter::drain)
+			.defaultIfEmpty(NO_BODY)
+			.flatMap(call::proceed)
+			.onErrorResume(DataBufferLimitException.class, ex -> call.rejectTooLarge());
+	}
+
+	private static byte[] drain(DataBuffer buffer) {
+		try {
+			byte[] bytes = new byte[buffer.readableByteCount()];
+			buffer.read(bytes);
+			return bytes;
+		}
+		finally {
+			DataBufferUtils.release(buffer);
+		}
+	}
+
+	/** One LLM call on its way through. */
+	private final class Call {
+
+		private final ServerWebExchange exchange;
+
+		private final GatewayFilterChain chain;
+
+		private final Route route;
+
+		private final RouteLlmSettings settings;
+
+		private final ProviderAdapter adapter;
+
+		private final Operation operation;
+
+		private final long start;
+
+		private final AtomicBoolean finished = new AtomicBoolean();
+
+		Call(ServerWebExchange exchange, GatewayFilterChain chain, Route route, RouteLlmSettings settings,
+				ProviderAdapter adapter, Operation operation, long start) {
+			this.exchange = exchange;
+			this.chain = chain;
+			this.route = route;
+			this.settings = settings;
+			this.adapter = adapter;
+			this.operation = operation;
+			this.start = start;
+		}
+
+		Mono<Void> proceed(byte[] body) {
+			LlmRequest request = (body.length > 0) ? this.adapter.readRequest(this.operation, body)
+					: LlmRequest.undecoded(this.operation);
+			byte[] upstreamBody = body;
+			boolean injected = false;
+			if (injectionAllowed()) {
+				byte[] rewritten = this.adapter.withStreamUsage(request, body);
+				if (rewritten != null) {
+					upstreamBody = rewritten;
+					injected = true;
+				}
+			}
+			LlmObservationContext context = newContext(request, injected, body.length);
+			byte[] sent = upstreamBody;
+			boolean usageInjected = injected;
+			return Mono.deferContextual(reactorContext -> {
+				Observation observation = start(context,
+						reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
+				ServerHttpResponse original = this.exchange.getResponse();
+				LlmResponseDecorator response = new LlmResponseDecorator(original, this.adapter, context, observation,
+						limits());
+				ServerWebExchange upstream = this.exchange.mutate()
+					.request(upstreamRequest(sent, context.getCarrier(), usageInjected))
+					.response(response)
+					.build();
+				return this.chain.filter(upstream)
+					.onErrorResume(error -> failed(error, context, original))
+					.doFinally(signal -> finish(signal, context, observation, response))
+					.contextWrite(c -> c.put(ObservationThreadLocalAccessor.KEY, observation));
+			});
+		}
+
+		/** A body over the configured limit: refused, and counted. */
+		Mono<Void> rejectTooLarge() {
+			LlmObservationContext context = newContext(LlmRequest.undecoded(this.operation), false,
+					Math.max(0, this.exchange.getRequest().getHeaders().getContentLength()));
+			return Mono.deferContextual(reactorContext -> {
+				Observation observation = start(context,
+						reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
+				ServerHttpResponse response = this.exchange.getResponse();
+				return writeError(response, HttpStatus.CONTENT_TOO_LARGE, "request_too_large",
+						"Request body is larger than the gateway's limit of "
+								+ properties.getMaxRequestBodySize().toBytes() + " bytes")
+					.doFinally(signal -> finish(signal, context, observation, null));
+			});
+		}
+
+		private boolean injectionAllowed() {
+			return (this.settings.injectStreamUsage() != null) ? this.settings.injectStreamUsage()
+					: properties.isInjectStreamUsage();
+		}
+
+		private LlmObservationContext newContext(LlmRequest request, boolean injected, long bytesIn) {
+			ServerHttpRequest httpRequest = this.exchange.getRequest();
+			String providerName = (this.settings.providerName() != null) ? this.settings.providerName()
+					: this.adapter.providerName();
+			LlmObservationContext context = new LlmObservationContext(this.route.getId(), providerName, request,
+					new LlmResponse(request.model(), estimator), attribution.resolve(httpRequest.getHeaders()),
+					this.start, injected);
+			context.requestLine(httpRequest.getMethod().name(), httpRequest.getPath().value(),
+					httpRequest.getHeaders().getFirst(HttpHeaders.USER_AGENT), bytesIn);
+			return context;
+		}
+
+		private Observation start(LlmObservationContext context, Observation parent) {
+			return LlmObservationDocumentation.LLM_CALL
+				.observation(convention, DEFAULT_CONVENTION, () -> context, observations)
+				.parentObservation(parent)
+				.start();
+		}
+
+		private LlmResponseDecorator.BodyLimits limits() {
+			return new LlmResponseDecorator.BodyLimits(
+					(int) Math.min(Integer.MAX_VALUE, properties.getMaxResponseBodySize().toBytes()),
+					(int) Math.min(Integer.MAX_VALUE, properties.getMaxFrameSize().toBytes()),
+					properties.getStreamIdleTimeout());
+		}
+
+		private ServerHttpRequest upstreamRequest(byte[] body, HttpHeaders traceHeaders, boolean usageInjected) {
+			ServerHttpRequest mutated = this.exchange.getRequest().mutate().headers(headers -> {
+				headers.remove(HttpHeaders.TRANSFER_ENCODING);
+				if (body.length > 0) {
+					headers.setContentLength(body.length);
+				}
+				else {
+					headers.remove(HttpHeaders.CONTENT_LENGTH);
+				}
+				traceHeaders.forEach(headers::put);
+				// Only what the gateway can read comes back; an edited stream must come back plain.
+				String accepted = headers.getFirst(HttpHeaders.ACCEPT_ENCODING);
+				if (usageInjected) {
+					headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
+				}
+				else if (accepted != null) {
+					headers.set(HttpHeaders.ACCEPT_ENCODING, readableEncodings(accepted));
+				}
+			}).build();
+			return new ServerHttpRequestDecorator(mutated) {
+				@Override
+				public Flux<DataBuffer> getBody() {
+					return (body.length == 0) ? Flux.empty()
+							: Flux.defer(() -> Flux.just(exchange.getResponse().bufferFactory().wrap(body)));
+				}
+			};
+		}
+
+		private Mono<Void> failed(Throwable error, LlmObservationContext context, ServerHttpResponse response) {
+			String errorType = Failures.errorType(error);
+			context.failure(errorType);
+			if (response.isCommitted()) {
+				return Mono.error(error);
+			}
+			HttpStatus status = Failures.statusFor(errorType);
+			String message = (status == HttpStatus.GATEWAY_TIMEOUT) ? "The upstream LLM provider did not answer in time"
+					: "The upstream LLM provider could not be reached or closed the connection";
+			return writeError(response, status, errorType, message);
+		}
+
+		private Mono<Void> writeError(ServerHttpResponse response, HttpStatus status, String code, String message) {
+			ObjectNode error = json.createObjectNode();
+			ObjectNode detail = error.putObject("error");
+			detail.put("message", message);
+			detail.put("type", "gateway_error");
+			detail.put("code", code);
+			detail.put("route", this.route.getId());
+			byte[] bytes = json.writeValueAsString(error).getBytes(StandardCharsets.UTF_8);
+			response.setStatusCode(status);
+			HttpHeaders headers = response.getHeaders();
+			headers.clear();
+			headers.setContentType(MediaType.APPLICATION_JSON);
+			headers.setContentLength(bytes.length);
+			return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(bytes)));
+		}
+
+		private void finish(SignalType signal, LlmObservationContext context, Observation observation,
+				LlmResponseDecorator response) {
+			if (!this.finished.compareAndSet(false, true)) {
+				return;
+			}
+			context.endNanos(System.nanoTime());
+			if (signal == SignalType.CANCEL) {
+				context.failure(Failures.CLIENT_CANCELLED);
+			}
+			if (response != null) {
+				response.close();
+			}
+			HttpStatusCode status = this.exchange.getResponse().getStatusCode();
+			if (status != null && (context.status() == 0 || context.hasFailure())) {
+				context.status(status.value());
+			}
+			URI upstream = this.exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR);
+			if (upstream != null) {
+				int port = (upstream.getPort() > 0) ? upstream.getPort()
+						: ("https".equalsIgnoreCase(upstream.getScheme()) ? 443 : 80);
+				context.upstream(upstream.getScheme() + "://" + upstream.getRawAuthority() + upstream.getRawPath(),
+						upstream.getHost(), port);
+			}
+			LlmRequest request = context.request();
+			LlmResponse llmResponse = context.response();
+			// Tokens are only estimated for calls the provider answered; a refused call used none.
+			boolean answered = context.status() >= 200 && context.status() < 400;
+			ResolvedUsage resolved = usage.resolve(llmResponse.usage(), request.model(),
+					(answered && request.decoded()) ? request.inputText() : null, request.inputMessages(),
+					llmResponse.isOutputKnown(), llmResponse::estimatedOutputTokens);
+			if (resolved != null) {
+				context.usage(resolved.usage(), resolved.source(), resolved.outputKnown());
+			}
+			observation.stop();
+		}
+
+	}
+
+	/** Keeps the encodings the gateway can decode, with their weights; identity otherwise. */
+	static String readableEncodings(String acceptEncoding) {
+		StringBuilder kept = new StringBuilder();
+		for (String part : acceptEncoding.split(",")) {
+			String coding = part.split(";")[0].strip().toLowerCase(Locale.ROOT);
+			if (coding.equals("gzip") || coding.equals("x-gzip") || coding.equals("deflate")
+					|| coding.equals("identity")) {
+				if (kept.length() > 0) {
+					kept.append(", ");
+				}
+				kept.append(part.strip());
+			}
+		}
+		return (kept.length() > 0) ? kept.toString() : "identity";
+	}
+
+}

@@ -1,0 +1,207 @@
+package io.llmgateway.filter;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import io.micrometer.observation.Observation;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SynchronousSink;
+
+import io.llmgateway.observation.LlmObservationContext;
+import io.llmgateway.observation.LlmObservationDocumentation;
+import io.llmgateway.provider.ProviderAdapter;
+import io.llmgateway.stream.FrameDecoder;
+import io.llmgateway.stream.Inflating;
+import io.llmgateway.stream.NdjsonDecoder;
+import io.llmgateway.stream.SseDecoder;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+
+/**
+ * Passes an LLM response body to the client chunk by chunk while a {@link ResponseTap} reads
+ * it. Both write paths are covered: {@code writeWith} for plain bodies and
+ * {@code writeAndFlushWith}, which Spring Cloud Gateway uses for streaming media types so that
+ * each chunk is flushed as it arrives.
+ */
+final class LlmResponseDecorator extends ServerHttpResponseDecorator {
+
+	private static final MediaType NDJSON = MediaType.parseMediaType("application/x-ndjson");
+
+	private static final MediaType JSONL = MediaType.parseMediaType("application/jsonl");
+
+	private final ProviderAdapter adapter;
+
+	private final LlmObservationContext context;
+
+	private final Observation observation;
+
+	private final BodyLimits limits;
+
+	private final AtomicBoolean tapDone = new AtomicBoolean();
+
+	private volatile ResponseTap tap;
+
+	LlmResponseDecorator(ServerHttpResponse delegate, ProviderAdapter adapter, LlmObservationContext context,
+			Observation observation, BodyLimits limits) {
+		super(delegate);
+		this.adapter = adapter;
+		this.context = context;
+		this.observation = observation;
+		this.limits = limits;
+	}
+
+	@Override
+	public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+		ResponseTap tap = openTap();
+		Flux<DataBuffer> tapped = Flux.<DataBuffer>from(body)
+			.timeout(this.limits.idleTimeout())
+			.handle((DataBuffer buffer, SynchronousSink<DataBuffer> sink) -> forward(tap,
+					buffer, sink::next))
+			.concatWith(Mono.fromSupplier(() -> complete(tap)))
+			.doOnError(this::abort)
+			.doOnCancel(this::abort);
+		return super.writeWith(tapped);
+	}
+
+	@Override
+	public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+		ResponseTap tap = openTap();
+		Flux<Flux<DataBuffer>> tapped = Flux.<Publisher<? extends DataBuffer>>from(body)
+			.timeout(this.limits.idleTimeout())
+			.map(chunk -> Flux.<DataBuffer>from(chunk)
+				.handle((DataBuffer buffer, SynchronousSink<DataBuffer> sink) -> forward(tap,
+						buffer, sink::next)))
+			.concatWith(Mono.fromSupplier(() -> {
+				DataBuffer tail = complete(tap);
+				return (tail != null) ? Flux.just(tail) : null;
+			}))
+			.doOnError(this::abort)
+			.doOnCancel(this::abort);
+		return super.writeAndFlushWith(tapped);
+	}
+
+	/** Ends the tap if the body never finished (called once the call is over). */
+	void close() {
+		ResponseTap current = this.tap;
+		if (current != null && this.tapDone.compareAndSet(false, true)) {
+			current.onAbort();
+		}
+	}
+
+	private void forward(ResponseTap tap, DataBuffer buffer, Consumer<DataBuffer> next) {
+		DataBuffer out;
+		try {
+			out = tap.onBuffer(buffer);
+		}
+		catch (RuntimeException ex) {
+			// A tap must not throw; if one does, the bytes still go to the client.
+			this.context.response().errorType("invalid_response");
+			out = buffer;
+		}
+		if (out != null) {
+			this.context.addBytesOut(out.readableByteCount());
+			next.accept(out);
+		}
+	}
+
+	private DataBuffer complete(ResponseTap tap) {
+		if (!this.tapDone.compareAndSet(false, true)) {
+			return null;
+		}
+		DataBuffer tail = tap.onComplete();
+		if (tail != null) {
+			this.context.addBytesOut(tail.readableByteCount());
+		}
+		return tail;
+	}
+
+	private void abort(Throwable error) {
+		this.context.failure(Failures.errorType(error));
+		abort();
+	}
+
+	private void abort() {
+		close();
+	}
+
+	private ResponseTap openTap() {
+		HttpHeaders headers = getHeaders();
+		HttpStatusCode statusCode = getStatusCode();
+		int status = (statusCode != null) ? statusCode.value() : 200;
+		this.context.status(status);
+		MediaType contentType = contentType(headers);
+		boolean sse = contentType != null && MediaType.TEXT_EVENT_STREAM.isCompatibleWith(contentType);
+		boolean ndjson = contentType != null
+				&& (NDJSON.isCompatibleWith(contentType) || JSONL.isCompatibleWith(contentType));
+		if (sse || ndjson) {
+			this.context.streamOpened();
+			this.observation.event(LlmObservationDocumentation.Events.STREAM_OPENED);
+		}
+		Inflating inflating;
+		try {
+			inflating = Inflating.forEncoding(headers.getFirst(HttpHeaders.CONTENT_ENCODING));
+		}
+		catch (IllegalArgumentException ex) {
+			this.context.response().outputUnknown();
+			return publish(new OpaqueTap());
+		}
+		if (sse || ndjson) {
+			FrameDecoder decoder = sse ? new SseDecoder(this.limits.maxFrameBytes())
+					: new NdjsonDecoder(this.limits.maxFrameBytes());
+			FrameReader reader = new FrameReader(decoder, inflating, this.adapter.streamHandler(
+					this.context.request(), this.context.response(), this.context.isUsageInjected()),
+					this.context.response());
+			// Frames can only be cut out of bytes the gateway can read as they are.
+			boolean aligned = this.context.isUsageInjected() && inflating == null;
+			return publish(new StreamTap(reader, bufferFactory(), aligned));
+		}
+		return publish(new WholeBodyTap(this.adapter, this.context.request(), this.context.response(), status,
+				this.limits.maxResponseBytes(), inflating));
+	}
+
+	private ResponseTap publish(ResponseTap tap) {
+		this.tap = tap;
+		return tap;
+	}
+
+	private static MediaType contentType(HttpHeaders headers) {
+		try {
+			return headers.getContentType();
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+	}
+
+	/** Size and time limits of response reading. */
+	record BodyLimits(int maxResponseBytes, int maxFrameBytes, Duration idleTimeout) {
+	}
+
+	/** A body the gateway cannot read at all: it is only passed on. */
+	private static final class OpaqueTap implements ResponseTap {
+
+		@Override
+		public DataBuffer onBuffer(DataBuffer buffer) {
+			return buffer;
+		}
+
+		@Override
+		public DataBuffer onComplete() {
+			return null;
+		}
+
+		@Override
+		public void onAbort() {
+		}
+
+	}
+
+}

@@ -1,0 +1,308 @@
+package io.llmgateway.provider.openai;
+
+import java.nio.charset.StandardCharsets;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import io.llmgateway.provider.JsonValues;
+import io.llmgateway.provider.LlmRequest;
+import io.llmgateway.provider.LlmResponse;
+import io.llmgateway.provider.Operation;
+import io.llmgateway.provider.ProviderAdapter;
+import io.llmgateway.provider.StreamHandler;
+import io.llmgateway.usage.TokenUsage;
+
+import org.springframework.http.HttpMethod;
+
+/**
+ * The OpenAI API and every server that speaks it (vLLM, Ollama's {@code /v1}, Groq, Mistral,
+ * LiteLLM, …): chat completions, legacy completions and embeddings, JSON and SSE.
+ */
+public class OpenAiAdapter implements ProviderAdapter {
+
+	/** Characters of prompt text kept for an estimate; beyond it the estimate undercounts. */
+	private static final int MAX_INPUT_TEXT = 1 << 20;
+
+	private static final byte[] STREAM_USAGE_FIELD = "\"stream_options\":{\"include_usage\":true},"
+		.getBytes(StandardCharsets.UTF_8);
+
+	private final JsonMapper json;
+
+	public OpenAiAdapter(JsonMapper json) {
+		this.json = json;
+	}
+
+	@Override
+	public String id() {
+		return "openai";
+	}
+
+	@Override
+	public String providerName() {
+		return "openai";
+	}
+
+	@Override
+	public Operation operation(HttpMethod method, String path) {
+		if (!HttpMethod.POST.equals(method)) {
+			return null;
+		}
+		if (path.endsWith("/chat/completions")) {
+			return Operation.CHAT;
+		}
+		if (path.endsWith("/completions")) {
+			return Operation.TEXT_COMPLETION;
+		}
+		if (path.endsWith("/embeddings")) {
+			return Operation.EMBEDDINGS;
+		}
+		return null;
+	}
+
+	@Override
+	public LlmRequest readRequest(Operation operation, byte[] body) {
+		JsonNode root;
+		try {
+			root = this.json.readTree(body);
+		}
+		catch (JacksonException ex) {
+			return LlmRequest.undecoded(operation);
+		}
+		if (root == null || !root.isObject()) {
+			return LlmRequest.undecoded(operation);
+		}
+		StringBuilder text = new StringBuilder();
+		int messages = 0;
+		JsonNode messageList = root.get("messages");
+		if (messageList != null && messageList.isArray()) {
+			for (JsonNode message : messageList) {
+				messages++;
+				appendContent(message.get("content"), text);
+			}
+		}
+		appendContent(root.get("prompt"), text);
+		appendContent(root.get("input"), text);
+		Long maxTokens = JsonValues.whole(root.get("max_completion_tokens"));
+		if (maxTokens == null) {
+			maxTokens = JsonValues.whole(root.get("max_tokens"));
+		}
+		JsonNode streamOptions = root.get("stream_options");
+		boolean usageRequested = streamOptions != null && JsonValues.isTrue(streamOptions.get("include_usage"));
+		Long n = JsonValues.whole(root.get("n"));
+		return new LlmRequest(operation, JsonValues.text(root.get("model")), JsonValues.isTrue(root.get("stream")),
+				usageRequested, maxTokens, JsonValues.decimal(root.get("temperature")),
+				JsonValues.decimal(root.get("top_p")), JsonValues.whole(root.get("seed")),
+				(n != null) ? n.intValue() : null, truncate(text), messages, true);
+	}
+
+	@Override
+	public byte[] withStreamUsage(LlmRequest request, byte[] body) {
+		if (!request.decoded() || !request.stream() || request.usageRequested()
+				|| request.operation() == Operation.EMBEDDINGS) {
+			return null;
+		}
+		try {
+			ObjectNode root = (ObjectNode) this.json.readTree(body);
+			if (root.has("stream_options")) {
+				// Rare: options without include_usage. Rewriting the tree is the only safe edit.
+				JsonNode options = root.get("stream_options");
+				if (!options.isObject()) {
+					return null;
+				}
+				((ObjectNode) options).put("include_usage", true);
+				return this.json.writeValueAsBytes(root);
+			}
+		}
+		catch (JacksonException | ClassCastException ex) {
+			return null;
+		}
+		// Insert the field right after the opening brace, leaving every other byte as the client
+		// wrote it (number formats, key order, whitespace).
+		int brace = 0;
+		while (brace < body.length && body[brace] != '{') {
+			brace++;
+		}
+		byte[] rewritten = new byte[body.length + STREAM_USAGE_FIELD.length];
+		System.arraycopy(body, 0, rewritten, 0, brace + 1);
+		System.arraycopy(STREAM_USAGE_FIELD, 0, rewritten, brace + 1, STREAM_USAGE_FIELD.length);
+		System.arraycopy(body, brace + 1, rewritten, brace + 1 + STREAM_USAGE_FIELD.length, body.length - brace - 1);
+		return rewritten;
+	}
+
+	@Override
+	public StreamHandler streamHandler(LlmRequest request, LlmResponse response, boolean usageInjected) {
+		return frame -> {
+			String data = frame.data();
+			if ("[DONE]".equals(data.strip())) {
+				response.completed();
+				return true;
+			}
+			JsonNode chunk;
+			try {
+				chunk = this.json.readTree(data);
+			}
+			catch (JacksonException ex) {
+				response.errorType("invalid_response");
+				return true;
+			}
+			if (chunk == null || !chunk.isObject()) {
+				response.errorType("invalid_response");
+				return true;
+			}
+			JsonNode error = chunk.get("error");
+			if (error != null && !error.isNull()) {
+				response.errorType(errorTypeOf(error));
+				return true;
+			}
+			response.responseModel(JsonValues.text(chunk.get("model")));
+			response.responseId(JsonValues.text(chunk.get("id")));
+			JsonNode choices = chunk.get("choices");
+			boolean hasChoices = choices != null && choices.isArray() && !choices.isEmpty();
+			if (hasChoices) {
+				for (JsonNode choice : choices) {
+					readStreamChoice(choice, response);
+				}
+			}
+			JsonNode usage = chunk.get("usage");
+			if (usage != null && usage.isObject()) {
+				response.usage(usageOf(usage));
+				// The usage-only chunk exists only because the gateway asked for it.
+				return !(usageInjected && !hasChoices);
+			}
+			return true;
+		};
+	}
+
+	@Override
+	public void readResponse(LlmRequest request, byte[] body, int length, int status, LlmResponse response) {
+		JsonNode root;
+		try {
+			root = this.json.readTree(body, 0, length);
+		}
+		catch (JacksonException ex) {
+			root = null;
+		}
+		if (root == null || !root.isObject()) {
+			response.outputUnknown();
+			if (status < 400) {
+				response.errorType("invalid_response");
+			}
+			return;
+		}
+		response.responseModel(JsonValues.text(root.get("model")));
+		response.responseId(JsonValues.text(root.get("id")));
+		JsonNode choices = root.get("choices");
+		if (choices != null && choices.isArray()) {
+			for (JsonNode choice : choices) {
+				response.finishReason(JsonValues.text(choice.get("finish_reason")));
+				JsonNode message = choice.get("message");
+				if (message != null) {
+					appendOutput(message, response);
+				}
+				else {
+					response.outputText(JsonValues.text(choice.get("text")));
+				}
+			}
+		}
+		JsonNode usage = root.get("usage");
+		if (usage != null && usage.isObject()) {
+			response.usage(usageOf(usage));
+		}
+		if (status < 400) {
+			response.completed();
+		}
+	}
+
+	private void readStreamChoice(JsonNode choice, LlmResponse response) {
+		response.finishReason(JsonValues.text(choice.get("finish_reason")));
+		JsonNode delta = choice.get("delta");
+		if (delta == null) {
+			// Legacy completions stream text directly on the choice.
+			String text = JsonValues.text(choice.get("text"));
+			if (text != null && !text.isEmpty()) {
+				response.firstContent(System.nanoTime());
+				response.outputText(text);
+			}
+			return;
+		}
+		if (appendOutput(delta, response)) {
+			response.firstContent(System.nanoTime());
+		}
+	}
+
+	/** Adds the generated parts of a message or delta; returns whether there were any. */
+	private boolean appendOutput(JsonNode message, LlmResponse response) {
+		boolean any = false;
+		for (String field : new String[] { "content", "reasoning_content", "reasoning", "refusal" }) {
+			String text = JsonValues.text(message.get(field));
+			if (text != null && !text.isEmpty()) {
+				response.outputText(text);
+				any = true;
+			}
+		}
+		JsonNode toolCalls = message.get("tool_calls");
+		if (toolCalls != null && toolCalls.isArray()) {
+			for (JsonNode call : toolCalls) {
+				JsonNode function = call.get("function");
+				if (function != null) {
+					response.outputText(JsonValues.text(function.get("name")));
+					response.outputText(JsonValues.text(function.get("arguments")));
+					any = true;
+				}
+			}
+		}
+		return any;
+	}
+
+	static TokenUsage usageOf(JsonNode usage) {
+		// Embeddings report only prompt_tokens and total_tokens.
+		long input = JsonValues.whole(usage.get("prompt_tokens"), 0);
+		long output = JsonValues.whole(usage.get("completion_tokens"), 0);
+		JsonNode inputDetails = usage.get("prompt_tokens_details");
+		JsonNode outputDetails = usage.get("completion_tokens_details");
+		long cached = (inputDetails != null) ? JsonValues.whole(inputDetails.get("cached_tokens"), 0) : 0;
+		long reasoning = (outputDetails != null) ? JsonValues.whole(outputDetails.get("reasoning_tokens"), 0) : 0;
+		return new TokenUsage(input, output, cached, 0, reasoning);
+	}
+
+	private static String errorTypeOf(JsonNode error) {
+		JsonNode code = error.isObject() ? error.get("code") : null;
+		if (code != null && code.isNumber() && code.intValue() >= 400 && code.intValue() < 600) {
+			return Integer.toString(code.intValue());
+		}
+		if (code != null && code.isString() && code.stringValue().matches("[45]\\d\\d")) {
+			return code.stringValue();
+		}
+		return "_OTHER";
+	}
+
+	private static void appendContent(JsonNode content, StringBuilder text) {
+		if (content == null || text.length() >= MAX_INPUT_TEXT) {
+			return;
+		}
+		if (content.isString()) {
+			text.append(content.stringValue()).append('\n');
+		}
+		else if (content.isArray()) {
+			for (JsonNode part : content) {
+				if (part.isString()) {
+					text.append(part.stringValue()).append('\n');
+				}
+				else if (part.isObject()) {
+					String partText = JsonValues.text(part.get("text"));
+					if (partText != null) {
+						text.append(partText).append('\n');
+					}
+				}
+			}
+		}
+	}
+
+	private static String truncate(StringBuilder text) {
+		return (text.length() > MAX_INPUT_TEXT) ? text.substring(0, MAX_INPUT_TEXT) : text.toString();
+	}
+
+}
