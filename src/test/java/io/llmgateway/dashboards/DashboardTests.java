@@ -423,6 +423,59 @@ class DashboardTests {
 		assertThat(listed).isEqualTo(documented);
 	}
 
+	// ------------------------------------------------------------------ local stack
+
+	/**
+	 * compose.yaml and dashboards/local/** parse; every file compose.yaml mounts exists (the
+	 * Dockerfile aside); Prometheus scrapes a job the alerts select and loads the mounted rules;
+	 * Grafana provisions the Tempo datasource the exemplars point at. No Docker engine needed.
+	 */
+	@Test
+	@SuppressWarnings("unchecked")
+	void localStackConfigurationIsConsistent() throws IOException {
+		Path root = DashboardQueries.projectRoot();
+		Map<String, Object> compose = DashboardQueries.readYaml(root.resolve("compose.yaml"));
+		Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+		assertThat(services).containsKeys("gateway", "prometheus", "tempo", "grafana", "otel-collector", "loki");
+		assertThat(services.get("otel-collector").get("profiles")).isEqualTo(List.of("otel"));
+		assertThat(services.get("loki").get("profiles")).isEqualTo(List.of("otel"));
+		assertThat(((Map<String, Object>) services.get("gateway").get("build")).get("context")).isEqualTo(".");
+		assertThat((Map<String, Object>) services.get("gateway").get("environment"))
+			.containsEntry("SPRING_PROFILES_ACTIVE", "demo")
+			.containsEntry("SPRING_CONFIG_ADDITIONAL_LOCATION", "optional:file:/config/");
+		List<String> mounts = new ArrayList<>();
+		services.values().forEach((service) -> {
+			for (Object volume : (List<Object>) service.getOrDefault("volumes", List.of())) {
+				String source = String.valueOf(volume).split(":")[0];
+				if (source.startsWith("./")) {
+					mounts.add(source);
+					assertThat(root.resolve(source)).as("mounted by compose.yaml").exists();
+				}
+			}
+		});
+		assertThat(mounts).contains("./dashboards/alerts/llm-gateway-rules.yaml", "./dashboards/grafana",
+				"./dashboards/local/prometheus.yml", "./dashboards/local/tempo.yaml");
+		try (var files = Files.walk(root.resolve("dashboards/local"))) {
+			for (Path file : files.filter((f) -> f.toString().matches(".*\\.ya?ml$")).toList()) {
+				assertThat(DashboardQueries.readYaml(file)).as(file.toString()).isNotEmpty();
+			}
+		}
+		Map<String, Object> prometheus = DashboardQueries.readYaml(root.resolve("dashboards/local/prometheus.yml"));
+		assertThat((List<Map<String, Object>>) prometheus.get("scrape_configs"))
+			.anySatisfy((job) -> assertThat(String.valueOf(job.get("job_name"))).matches("llm-gateway.*")
+				.satisfies((j) -> assertThat(job.get("metrics_path")).isEqualTo("/actuator/prometheus")));
+		assertThat((List<String>) prometheus.get("rule_files")).containsExactly("/etc/prometheus/rules/*.yaml");
+		run(promtool(), "check", "config", "--syntax-only",
+				root.resolve("dashboards/local/prometheus.yml").toString());
+		Map<String, Object> datasources = DashboardQueries
+			.readYaml(root.resolve("dashboards/local/grafana/provisioning/datasources/datasources.yaml"));
+		List<Map<String, Object>> list = (List<Map<String, Object>>) datasources.get("datasources");
+		assertThat(list).extracting((d) -> d.get("type") + ":" + d.get("uid"))
+			.contains("prometheus:prometheus", "tempo:tempo");
+		Map<String, Object> promJson = (Map<String, Object>) list.get(0).get("jsonData");
+		assertThat(String.valueOf(promJson.get("exemplarTraceIdDestinations"))).contains("datasourceUid=tempo");
+	}
+
 	// ------------------------------------------------------------------ promtool
 
 	private static String promtool() {
