@@ -67,7 +67,7 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 					buffer, sink::next))
 			.concatWith(Mono.fromSupplier(() -> complete(tap)))
 			.doOnError(this::abort)
-			.doOnCancel(this::abort);
+			.doOnCancel(this::cancelled);
 		return super.writeWith(tapped);
 	}
 
@@ -84,7 +84,7 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 				return (tail != null) ? Flux.just(tail) : null;
 			}))
 			.doOnError(this::abort)
-			.doOnCancel(this::abort);
+			.doOnCancel(this::cancelled);
 		return super.writeAndFlushWith(tapped);
 	}
 
@@ -125,10 +125,16 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 
 	private void abort(Throwable error) {
 		this.context.failure(Failures.errorType(error));
-		abort();
+		close();
 	}
 
-	private void abort() {
+	/**
+	 * The body stopped being read before it ended: the write to the client failed or was
+	 * cancelled, which means the client went away. (The gateway's own timeout arrives as an
+	 * error instead.)
+	 */
+	private void cancelled() {
+		this.context.failure(Failures.CLIENT_CANCELLED);
 		close();
 	}
 
