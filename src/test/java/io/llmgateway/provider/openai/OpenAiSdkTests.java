@@ -152,6 +152,12 @@ class OpenAiSdkTests {
 			.noneSatisfy(chunk -> assertThat(chunk.path("usage").isObject()).isTrue())
 			.allSatisfy(chunk -> assertThat(chunk.path("choices").isEmpty()).as("empty choices in %s", chunk).isFalse());
 		assertThat(gatewayChunks).as("chunk count").hasSameSizeAs(directChunks);
+		// Once include_usage is set, OpenAI (and the simulator) add "usage": null to every chunk; a
+		// client that did not ask must not see that field either.
+		assertThat(gatewayChunks).as("chunks through the gateway (client sent no stream_options)")
+			.allSatisfy(chunk -> assertThat(chunk.has("usage"))
+				.as("a usage field the client did not ask for, in %s", chunk)
+				.isFalse());
 		assertSameChunks("stream without stream_options", gatewayChunks, directChunks);
 		assertThat(viaGateway.get("text")).as("accumulated text").isEqualTo(viaDirect.get("text"));
 		assertThat(viaGateway.path("finalCompletion").has("usage")).as("finalChatCompletion() has usage").isFalse();
