@@ -94,19 +94,22 @@ function stream(req, res, body, fail) {
   };
   res.on('close', () => finish(!res.writableFinished));
 
+  // One tick writes `batch` chunks; if the socket pushes back, the rest of the batch follows on
+  // 'drain' (no extra delay), so a long stream takes about chunks / batch * delay ms.
+  let inTick = 0;
   const tick = () => {
     timer = null;
     if (done) return;
-    let n = 0;
-    while (n < batch && sent < chunks) {
+    while (inTick < batch && sent < chunks) {
       if (sent === resetAt) { finish(true); res.socket && res.socket.destroy(); return; }
       const delta = sent === 0 ? { role: 'assistant', content: '', refusal: null }
         : { content: WORDS[sent % WORDS.length] };
       const last = sent === chunks - 1;
       const ok = res.write(chunkLine(id, created, model, delta, last ? 'stop' : null, withUsage));
-      sent++; n++;
-      if (!ok && sent < chunks) { res.once('drain', schedule); return; }
+      sent++; inTick++;
+      if (!ok && sent < chunks) { res.once('drain', tick); return; }
     }
+    inTick = 0;
     if (sent < chunks) { schedule(); return; }
     if (withUsage) {
       const u = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: 'fp_bench',
