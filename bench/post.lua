@@ -5,8 +5,3 @@ wrk.headers["Accept"] = "application/json"
 wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are a helpful assistant."},'
   .. '{"role":"user","content":"Tell me a short story about a fox."}]}'
 
--- Count answers that are not 200 separately from wrk's own "Non-2xx" line (it is printed anyway).
-local bad = 0
-function response(status, headers, body)
-  if status ~= 200 then bad = bad + 1 end
-end
