@@ -2,7 +2,7 @@
 // Fast fake OpenAI upstream for the benchmark. No dependencies: Node's http module, keep-alive.
 //
 //   POST /v1/chat/completions     JSON answer with usage, or with "stream": true an SSE stream
-//   POST /v1/traces               OTLP/HTTP sink (answers 200, counts) so the gateway can export spans
+//   POST /v1/traces|metrics|logs  OTLP/HTTP sink (answers 200, counts) so the gateway can export spans
 //   GET  /_stats                  counters: open sockets, streams in flight, requests served
 //
 // Stream shape, per request header (or env default):
@@ -26,7 +26,7 @@ const DEF_DELAY = parseInt(process.env.STREAM_DELAY_MS || '20', 10);
 const DEF_BATCH = parseInt(process.env.STREAM_BATCH || '1', 10);
 
 const stats = { requests: 0, json: 0, streams: 0, streamsInFlight: 0, streamsAborted: 0,
-  failures: 0, traces: 0, openSockets: 0 };
+  failures: 0, otlp: 0, openSockets: 0 };
 
 const WORDS = ['The', ' quick', ' brown', ' fox', ' jumps', ' over', ' the', ' lazy', ' dog', '.'];
 const ANSWER = 'The quick brown fox jumps over the lazy dog. It was a calm afternoon and the'
@@ -129,8 +129,8 @@ function stream(req, res, body, fail) {
 function handle(req, res, raw) {
   stats.requests++;
   if (req.method === 'GET' && req.url.startsWith('/_stats')) return sendJson(res, 200, stats);
-  if (req.method === 'POST' && req.url.startsWith('/v1/traces')) {
-    stats.traces++;
+  if (req.method === 'POST' && /^\/v1\/(traces|metrics|logs)/.test(req.url)) {
+    stats.otlp++;
     res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
     return res.end();
   }
