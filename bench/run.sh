@@ -295,6 +295,8 @@ report() {
       "pinning: $( [ "$PIN" = 1 ] && echo "upstream+load on core $LOAD_CORE, proxy on core $PROXY_CORE" || echo off) ·" \
       "warm-up ${WARMUP}s, measure ${DURATION}s · stream: $STREAM_CHUNKS chunks ${STREAM_DELAY_MS} ms apart"
     echo
+    echo "Load average (1/5/15 min) at start: $LOAD_START; at end: $(cut -d' ' -f1-3 /proc/loadavg) — above ~1 means other jobs shared the cores."
+    echo
     echo "Versions: node $(node --version), $(nginx -v 2>&1 | sed 's#.*/#nginx #'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), java $(java -version 2>&1 | head -1 | awk -F'"' '{print $2}')${GATEWAY_JAR:+, gateway $(basename "$GATEWAY_JAR") ($GATEWAY_JAVA_OPTS)}"
     if [ $have_gw = 0 ]; then echo; echo "**Gateway rows skipped: GATEWAY_JAR is not set.**"; fi
     echo
@@ -497,6 +499,7 @@ soak() {
 }
 
 mkdir -p "$OUT" "$RAW"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 ensure_tools
 set_pinning
 case "$MODE" in
