@@ -15,6 +15,7 @@ import io.llmgateway.observation.LlmAccessLogObservationHandler;
 import io.llmgateway.observation.LlmMeterObservationHandler;
 import io.llmgateway.observation.LlmObservationConvention;
 import io.llmgateway.observation.LlmTracingObservationHandler;
+import io.llmgateway.pricing.PriceCatalog;
 import io.llmgateway.provider.ProviderAdapter;
 import io.llmgateway.provider.ProviderRegistry;
 import io.llmgateway.provider.openai.OpenAiAdapter;
@@ -68,6 +69,11 @@ public class LlmGatewayConfiguration {
 	}
 
 	@Bean
+	PriceCatalog priceCatalog(LlmGatewayProperties properties) {
+		return new PriceCatalog(properties.getPrices());
+	}
+
+	@Bean
 	@ConditionalOnMissingBean
 	LlmObservationConvention llmObservationConvention() {
 		return new DefaultLlmObservationConvention();
@@ -76,9 +82,9 @@ public class LlmGatewayConfiguration {
 	@Bean
 	LlmObservationFilter llmObservationFilter(ProviderRegistry providers, LlmGatewayProperties properties,
 			ObjectProvider<ObservationRegistry> observations, LlmObservationConvention convention,
-			AttributionResolver attribution, TokenEstimator estimator, JsonMapper jsonMapper) {
+			AttributionResolver attribution, TokenEstimator estimator, PriceCatalog prices, JsonMapper jsonMapper) {
 		return new LlmObservationFilter(providers, properties, observations.getIfAvailable(() -> ObservationRegistry.NOOP),
-				convention, attribution, estimator, jsonMapper);
+				convention, attribution, estimator, prices, jsonMapper);
 	}
 
 	@Bean

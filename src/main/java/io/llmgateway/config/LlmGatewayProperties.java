@@ -10,6 +10,8 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 
+import io.llmgateway.pricing.ModelPrice;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
@@ -72,6 +74,13 @@ public class LlmGatewayProperties {
 	private List<AttributionLabel> attribution = new ArrayList<>();
 
 	/**
+	 * Model prices in US dollars per million tokens. Calls of a model without a price are counted
+	 * as unpriced; their cost is never guessed.
+	 */
+	@Valid
+	private List<ModelPrice> prices = new ArrayList<>();
+
+	/**
 	 * The JSON access log, one line per LLM call on the logger {@code llm_gateway.access}.
 	 */
 	@Valid
@@ -131,6 +140,14 @@ public class LlmGatewayProperties {
 
 	public void setAttribution(List<AttributionLabel> attribution) {
 		this.attribution = attribution;
+	}
+
+	public List<ModelPrice> getPrices() {
+		return this.prices;
+	}
+
+	public void setPrices(List<ModelPrice> prices) {
+		this.prices = prices;
 	}
 
 	public AccessLog getAccessLog() {

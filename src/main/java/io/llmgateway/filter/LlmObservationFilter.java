@@ -22,6 +22,8 @@ import io.llmgateway.observation.DefaultLlmObservationConvention;
 import io.llmgateway.observation.LlmObservationContext;
 import io.llmgateway.observation.LlmObservationConvention;
 import io.llmgateway.observation.LlmObservationDocumentation;
+import io.llmgateway.pricing.ModelPrice;
+import io.llmgateway.pricing.PriceCatalog;
 import io.llmgateway.provider.LlmRequest;
 import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.provider.Operation;
@@ -84,11 +86,13 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 
 	private final UsageResolver usage;
 
+	private final PriceCatalog prices;
+
 	private final JsonMapper json;
 
 	public LlmObservationFilter(ProviderRegistry providers, LlmGatewayProperties properties,
 			ObservationRegistry observations, LlmObservationConvention convention, AttributionResolver attribution,
-			TokenEstimator estimator, JsonMapper json) {
+			TokenEstimator estimator, PriceCatalog prices, JsonMapper json) {
 		this.providers = providers;
 		this.properties = properties;
 		this.observations = observations;
@@ -96,6 +100,7 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 		this.attribution = attribution;
 		this.estimator = estimator;
 		this.usage = new UsageResolver(estimator);
+		this.prices = prices;
 		this.json = json;
 	}
 
@@ -342,6 +347,10 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 					llmResponse.isOutputKnown(), llmResponse::estimatedOutputTokens);
 			if (resolved != null) {
 				context.usage(resolved.usage(), resolved.source(), resolved.outputKnown());
+				ModelPrice price = prices.find(llmResponse.responseModel(), request.model());
+				if (price != null) {
+					context.cost(PriceCatalog.cost(resolved.usage(), price));
+				}
 			}
 			observation.stop();
 		}

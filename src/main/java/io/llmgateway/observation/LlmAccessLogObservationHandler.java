@@ -83,7 +83,12 @@ public class LlmAccessLogObservationHandler implements ObservationHandler<LlmObs
 			line.putNull("usage.reasoning_output_tokens");
 			line.putNull("usage.source");
 		}
-		line.putNull("cost_usd");
+		if (context.cost() != null) {
+			line.put("cost_usd", context.cost().total());
+		}
+		else {
+			line.putNull("cost_usd");
+		}
 		long ttfc = context.timeToFirstChunkNanos();
 		if (context.isStreamOpened() && ttfc >= 0) {
 			line.put("ttfc_ms", ttfc / 1_000_000.0);

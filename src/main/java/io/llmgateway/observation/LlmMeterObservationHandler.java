@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.observation.MeterObservationHandler;
 import io.micrometer.observation.Observation;
 
+import io.llmgateway.pricing.Cost;
 import io.llmgateway.usage.TokenUsage;
 
 /**
@@ -37,6 +38,10 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 	static final String TIME_PER_OUTPUT_TOKEN = "gen_ai.server.time_per_output_token";
 
 	static final String TOKENS = "llm_gateway.tokens";
+
+	static final String COST = "llm_gateway.cost.usd";
+
+	static final String UNPRICED_CALLS = "llm_gateway.unpriced.calls";
 
 	static final String ACTIVE_STREAMS = "llm_gateway.active_streams";
 
@@ -100,6 +105,7 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 			countTokens(common, "cache_read_input", source, usage.cacheReadInput(), false);
 			countTokens(common, "cache_write_input", source, usage.cacheWriteInput(), false);
 			countTokens(common, "reasoning_output", source, usage.reasoningOutput(), false);
+			recordCost(common, context.cost());
 		}
 		long ttfc = context.timeToFirstChunkNanos();
 		if (context.isStreamOpened() && ttfc >= 0) {
@@ -126,6 +132,34 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 				.register(this.registry)
 				.increment();
 		}
+	}
+
+	private void recordCost(Tags common, Cost cost) {
+		if (cost == null) {
+			Counter.builder(UNPRICED_CALLS)
+				.description("LLM calls whose model has no price: their cost is not counted")
+				.tags(common)
+				.register(this.registry)
+				.increment();
+			return;
+		}
+		countCost(common, "input", cost.input(), true);
+		countCost(common, "output", cost.output(), true);
+		countCost(common, "cache_read_input", cost.cacheReadInput(), false);
+		countCost(common, "cache_write_input", cost.cacheWriteInput(), false);
+		countCost(common, "reasoning_output", cost.reasoningOutput(), false);
+	}
+
+	private void countCost(Tags common, String type, double usd, boolean always) {
+		if (usd <= 0 && !always) {
+			return;
+		}
+		Counter.builder(COST)
+			.description("Cost of LLM calls in US dollars, from the price catalog")
+			.tags(common)
+			.tag("cost_type", type)
+			.register(this.registry)
+			.increment(usd);
 	}
 
 	private void recordTokenUsage(Tags common, String type, String source, long tokens) {

@@ -7,6 +7,7 @@ import java.util.Map;
 import io.micrometer.observation.transport.Kind;
 import io.micrometer.observation.transport.SenderContext;
 
+import io.llmgateway.pricing.Cost;
 import io.llmgateway.provider.LlmRequest;
 import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.provider.Operation;
@@ -49,6 +50,8 @@ public class LlmObservationContext extends SenderContext<HttpHeaders> {
 	private UsageSource usageSource;
 
 	private boolean outputTokensKnown;
+
+	private Cost cost;
 
 	private String method;
 
@@ -197,6 +200,15 @@ public class LlmObservationContext extends SenderContext<HttpHeaders> {
 		this.usage = usage;
 		this.usageSource = source;
 		this.outputTokensKnown = outputTokensKnown;
+	}
+
+	/** The call's cost, or {@code null} when its model has no price or its usage is unknown. */
+	public Cost cost() {
+		return this.cost;
+	}
+
+	public void cost(Cost cost) {
+		this.cost = cost;
 	}
 
 	public String method() {

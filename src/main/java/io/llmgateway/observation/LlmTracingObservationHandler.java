@@ -64,6 +64,9 @@ public class LlmTracingObservationHandler extends PropagatingSenderTracingObserv
 		if (context.isStreamOpened() && ttfc >= 0) {
 			span.tag(HighCardinalityKeyNames.TIME_TO_FIRST_CHUNK.asString(), ttfc / 1e9);
 		}
+		if (context.cost() != null) {
+			span.tag(HighCardinalityKeyNames.COST_USD.asString(), context.cost().total());
+		}
 		if (context.errorType() != null) {
 			span.error(new LlmCallFailure(context.errorType()));
 		}

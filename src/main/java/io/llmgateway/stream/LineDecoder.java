@@ -27,11 +27,11 @@ public final class LineDecoder {
 
 	private final int maxLineBytes;
 
-	private byte[] line = new byte[256];
+	private byte[] line;
 
 	private int length;
 
-	private boolean lastWasCarriageReturn;
+	private boolean pendingCarriageReturn;
 
 	private boolean overflowed;
 
@@ -39,6 +39,7 @@ public final class LineDecoder {
 
 	public LineDecoder(int maxLineBytes) {
 		this.maxLineBytes = maxLineBytes;
+		this.line = new byte[Math.min(256, maxLineBytes)];
 	}
 
 	/**
@@ -54,27 +55,37 @@ public final class LineDecoder {
 		while (input.hasRemaining()) {
 			byte b = input.get();
 			this.position++;
-			if (b == '\n') {
-				if (this.lastWasCarriageReturn) {
-					this.lastWasCarriageReturn = false;
+			if (this.pendingCarriageReturn) {
+				// A CR ends a line, but its LF (if any) belongs to the same terminator, so the
+				// line is only handed on once the next byte shows where the terminator ends.
+				this.pendingCarriageReturn = false;
+				if (b == '\n') {
+					emit(handler, this.position);
 					continue;
 				}
-				emit(handler);
+				emit(handler, this.position - 1);
+			}
+			if (b == '\n') {
+				emit(handler, this.position);
 			}
 			else if (b == '\r') {
-				this.lastWasCarriageReturn = true;
-				emit(handler);
+				this.pendingCarriageReturn = true;
 			}
-			else {
-				this.lastWasCarriageReturn = false;
-				if (!append(b)) {
-					this.position += input.remaining();
-					input.position(input.limit());
-					return false;
-				}
+			else if (!append(b)) {
+				this.position += input.remaining();
+				input.position(input.limit());
+				return false;
 			}
 		}
 		return true;
+	}
+
+	/** Ends the stream: a line held back by a final CR is handed on. */
+	public void finish(LineHandler handler) {
+		if (this.pendingCarriageReturn && !this.overflowed) {
+			this.pendingCarriageReturn = false;
+			emit(handler, this.position);
+		}
 	}
 
 	/** Bytes consumed so far. */
@@ -84,27 +95,27 @@ public final class LineDecoder {
 
 	/** Whether an unterminated line is pending. */
 	public boolean hasPartialLine() {
-		return this.length > 0;
+		return this.length > 0 && !this.pendingCarriageReturn;
 	}
 
 	public boolean isOverflowed() {
 		return this.overflowed;
 	}
 
-	private void emit(LineHandler handler) {
+	private void emit(LineHandler handler, long end) {
 		int len = this.length;
 		this.length = 0;
-		handler.onLine(this.line, len, this.position);
+		handler.onLine(this.line, len, end);
 	}
 
 	private boolean append(byte b) {
+		if (this.length >= this.maxLineBytes) {
+			this.overflowed = true;
+			this.line = new byte[0];
+			this.length = 0;
+			return false;
+		}
 		if (this.length == this.line.length) {
-			if (this.length >= this.maxLineBytes) {
-				this.overflowed = true;
-				this.line = new byte[0];
-				this.length = 0;
-				return false;
-			}
 			this.line = Arrays.copyOf(this.line, Math.min(this.maxLineBytes, this.line.length * 2));
 		}
 		this.line[this.length++] = b;

@@ -29,6 +29,9 @@ public final class NdjsonDecoder implements FrameDecoder {
 
 	@Override
 	public void finish(FrameHandler handler) {
+		if (!this.overflowed) {
+			this.lines.finish((bytes, length, end) -> onLine(bytes, length, end, handler));
+		}
 		if (!this.overflowed && this.lines.hasPartialLine()) {
 			this.lines.feed(ByteBuffer.wrap(new byte[] { '\n' }),
 					(bytes, length, end) -> onLine(bytes, length, end - 1, handler));

@@ -44,6 +44,9 @@ public final class SseDecoder implements FrameDecoder {
 
 	@Override
 	public void finish(FrameHandler handler) {
+		if (!this.overflowed) {
+			this.lines.finish((bytes, length, end) -> onLine(bytes, length, end, handler));
+		}
 		// An event not closed by a blank line is dropped, as browsers do; a stream cut mid-event
 		// therefore reports only the events it completed.
 		this.data.setLength(0);

@@ -1,0 +1,183 @@
+package io.llmgateway.provider.openai;
+
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.llmgateway.provider.LlmRequest;
+import io.llmgateway.provider.LlmResponse;
+import io.llmgateway.provider.Operation;
+import io.llmgateway.provider.StreamHandler;
+import io.llmgateway.stream.Frame;
+import io.llmgateway.usage.TokenEstimator;
+import io.llmgateway.usage.TokenUsage;
+
+import org.springframework.http.HttpMethod;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class OpenAiAdapterTests {
+
+	private static final TokenEstimator estimator = new TokenEstimator();
+
+	private final JsonMapper json = JsonMapper.builder().build();
+
+	private final OpenAiAdapter adapter = new OpenAiAdapter(this.json);
+
+	@Test
+	void namesOperationsByPath() {
+		assertThat(this.adapter.operation(HttpMethod.POST, "/openai/v1/chat/completions")).isEqualTo(Operation.CHAT);
+		assertThat(this.adapter.operation(HttpMethod.POST, "/v1/completions")).isEqualTo(Operation.TEXT_COMPLETION);
+		assertThat(this.adapter.operation(HttpMethod.POST, "/v1/embeddings")).isEqualTo(Operation.EMBEDDINGS);
+		assertThat(this.adapter.operation(HttpMethod.GET, "/v1/models")).isNull();
+		assertThat(this.adapter.operation(HttpMethod.POST, "/v1/files")).isNull();
+	}
+
+	@Test
+	void readsTheRequestParameters() {
+		LlmRequest request = this.adapter.readRequest(Operation.CHAT, utf8("""
+				{"model":"gpt-4o-mini","stream":true,"max_completion_tokens":64,"temperature":0.2,"top_p":0.9,
+				 "seed":42,"n":2,"messages":[{"role":"system","content":"Be brief."},
+				 {"role":"user","content":[{"type":"text","text":"Hi"},{"type":"image_url","image_url":{"url":"x"}}]}]}
+				"""));
+		assertThat(request.decoded()).isTrue();
+		assertThat(request.model()).isEqualTo("gpt-4o-mini");
+		assertThat(request.stream()).isTrue();
+		assertThat(request.usageRequested()).isFalse();
+		assertThat(request.maxTokens()).isEqualTo(64);
+		assertThat(request.temperature()).isEqualTo(0.2);
+		assertThat(request.topP()).isEqualTo(0.9);
+		assertThat(request.seed()).isEqualTo(42);
+		assertThat(request.choices()).isEqualTo(2);
+		assertThat(request.inputText()).isEqualTo("Be brief.\nHi\n");
+		assertThat(request.inputMessages()).isEqualTo(2);
+	}
+
+	@Test
+	void aBodyThatIsNotJsonIsUndecodedNotAnError() {
+		LlmRequest request = this.adapter.readRequest(Operation.CHAT, utf8("model=gpt-4o&stream=true"));
+		assertThat(request.decoded()).isFalse();
+		assertThat(request.model()).isNull();
+		assertThat(this.adapter.withStreamUsage(request, utf8("model=gpt-4o"))).isNull();
+	}
+
+	@Test
+	void asksForStreamUsageByInsertingOneFieldAndTouchingNothingElse() {
+		String body = "  {\"model\":\"m\",\"temperature\":1.0E0,\"stream\":true,\"messages\":[]}";
+		LlmRequest request = this.adapter.readRequest(Operation.CHAT, utf8(body));
+		byte[] rewritten = this.adapter.withStreamUsage(request, utf8(body));
+		assertThat(new String(rewritten, StandardCharsets.UTF_8)).isEqualTo(
+				"  {\"stream_options\":{\"include_usage\":true},\"model\":\"m\",\"temperature\":1.0E0,\"stream\":true,\"messages\":[]}");
+	}
+
+	@Test
+	void completesExistingStreamOptions() {
+		String body = "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"continuous_usage_stats\":false}}";
+		byte[] rewritten = this.adapter.withStreamUsage(this.adapter.readRequest(Operation.CHAT, utf8(body)),
+				utf8(body));
+		JsonNode options = this.json.readTree(rewritten).get("stream_options");
+		assertThat(options.get("include_usage").booleanValue()).isTrue();
+		assertThat(options.get("continuous_usage_stats").booleanValue()).isFalse();
+	}
+
+	@Test
+	void leavesRequestsAloneThatNeedNoUsageSwitch() {
+		for (String body : new String[] { "{\"model\":\"m\",\"stream\":false}", "{\"model\":\"m\"}",
+				"{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}" }) {
+			assertThat(this.adapter.withStreamUsage(this.adapter.readRequest(Operation.CHAT, utf8(body)), utf8(body)))
+				.as(body)
+				.isNull();
+		}
+	}
+
+	@Test
+	void readsAStreamAndKeepsTheInjectedUsageChunkFromTheClient() {
+		LlmRequest request = this.adapter.readRequest(Operation.CHAT,
+				utf8("{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[]}"));
+		LlmResponse response = new LlmResponse("gpt-4o", estimator);
+		StreamHandler handler = this.adapter.streamHandler(request, response, true);
+		assertThat(handler.onFrame(frame(
+				"{\"id\":\"c1\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}],\"usage\":null}")))
+			.isTrue();
+		assertThat(response.firstContentNanos()).isZero();
+		assertThat(handler.onFrame(frame(
+				"{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},\"finish_reason\":null}]}")))
+			.isTrue();
+		assertThat(response.firstContentNanos()).isPositive();
+		assertThat(handler.onFrame(frame("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}")))
+			.isTrue();
+		assertThat(handler.onFrame(frame("""
+				{"id":"c1","choices":[],"usage":{"prompt_tokens":20,"completion_tokens":7,"total_tokens":27,
+				 "prompt_tokens_details":{"cached_tokens":8},"completion_tokens_details":{"reasoning_tokens":3}}}
+				"""))).isFalse();
+		assertThat(handler.onFrame(frame("[DONE]"))).isTrue();
+		assertThat(response.responseModel()).isEqualTo("gpt-4o-2024-08-06");
+		assertThat(response.responseId()).isEqualTo("c1");
+		assertThat(response.finishReasons()).containsExactly("stop");
+		assertThat(response.usage()).isEqualTo(new TokenUsage(20, 7, 8, 0, 3));
+		assertThat(response.isCompleted()).isTrue();
+		assertThat(response.errorType()).isNull();
+	}
+
+	@Test
+	void passesTheUsageChunkWhenTheClientAskedForIt() {
+		LlmResponse response = new LlmResponse("m", estimator);
+		StreamHandler handler = this.adapter.streamHandler(
+				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), response, false);
+		assertThat(handler.onFrame(frame("{\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}")))
+			.isTrue();
+		assertThat(response.usage()).isEqualTo(TokenUsage.of(1, 2));
+	}
+
+	@Test
+	void recordsMidStreamErrorsAndUnreadableChunksAsFacts() {
+		LlmResponse response = new LlmResponse("m", estimator);
+		StreamHandler handler = this.adapter.streamHandler(
+				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), response, false);
+		assertThat(handler.onFrame(frame("{\"error\":{\"message\":\"overloaded\",\"code\":503}}"))).isTrue();
+		assertThat(response.errorType()).isEqualTo("503");
+
+		LlmResponse garbled = new LlmResponse("m", estimator);
+		StreamHandler other = this.adapter.streamHandler(
+				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), garbled, false);
+		assertThat(other.onFrame(frame("{not json"))).isTrue();
+		assertThat(garbled.errorType()).isEqualTo("invalid_response");
+	}
+
+	@Test
+	void readsAWholeResponseWithToolCalls() {
+		LlmResponse response = new LlmResponse("gpt-4o", estimator);
+		byte[] body = utf8("""
+				{"id":"chatcmpl-1","model":"gpt-4o-2024-08-06","choices":[{"index":0,"finish_reason":"tool_calls",
+				 "message":{"role":"assistant","content":null,"tool_calls":[{"id":"t","type":"function",
+				 "function":{"name":"lookup","arguments":"{\\"q\\":\\"x\\"}"}}]}}],
+				 "usage":{"prompt_tokens":50,"completion_tokens":12}}
+				""");
+		this.adapter.readResponse(null, body, body.length, 200, response);
+		assertThat(response.finishReasons()).containsExactly("tool_calls");
+		assertThat(response.usage()).isEqualTo(TokenUsage.of(50, 12));
+		assertThat(response.estimatedOutputTokens()).isPositive();
+	}
+
+	@Test
+	void aGarbledSuccessIsAnInvalidResponseButAGarbledErrorIsJustAnError() {
+		LlmResponse ok = new LlmResponse("m", estimator);
+		this.adapter.readResponse(null, utf8("<html>"), 6, 200, ok);
+		assertThat(ok.errorType()).isEqualTo("invalid_response");
+		assertThat(ok.isOutputKnown()).isFalse();
+		LlmResponse failed = new LlmResponse("m", estimator);
+		this.adapter.readResponse(null, utf8("<html>"), 6, 502, failed);
+		assertThat(failed.errorType()).isNull();
+	}
+
+	private static Frame frame(String data) {
+		return new Frame(null, data.strip(), 0);
+	}
+
+	private static byte[] utf8(String text) {
+		return text.getBytes(StandardCharsets.UTF_8);
+	}
+
+}
