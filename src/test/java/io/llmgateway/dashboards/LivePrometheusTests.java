@@ -76,8 +76,14 @@ class LivePrometheusTests {
 
 	private static final int PROMETHEUS_PORT = freePort();
 
-	/** Nothing listens here: the {@code broken} route's connection errors feed the upstream error panels. */
+	/** Nothing listens here: the {@code broken} route's connect failures feed the upstream error panel. */
 	private static final int DEAD_PORT = freePort();
+
+	/**
+	 * An upstream that accepts a connection, reads the request and resets the connection: errors on an
+	 * open upstream connection, the other half of the upstream error panel.
+	 */
+	private static final ServerSocket RESETTING_UPSTREAM = listen();
 
 	/**
 	 * Panels (by dashboard uid and title) that may legitimately return no data with this traffic. Keep
@@ -161,10 +167,17 @@ class LivePrometheusTests {
 		registry.add(routes + "[4].id", () -> "broken");
 		registry.add(routes + "[4].uri", () -> "http://127.0.0.1:" + DEAD_PORT);
 		registry.add(routes + "[4].predicates[0]", () -> "Path=/broken/**");
-		// Prices (USD per 1M tokens) for every successful model but mistral-large.
-		for (String model : List.of("gpt-4o-mini", "gpt-4o", "llama3", "qwen2", "mistral-small")) {
-			registry.add("llm-gateway.pricing.models." + model + ".input", () -> "0.15");
-			registry.add("llm-gateway.pricing.models." + model + ".output", () -> "0.60");
+		registry.add(routes + "[5].id", () -> "reset");
+		registry.add(routes + "[5].uri", () -> "http://127.0.0.1:" + RESETTING_UPSTREAM.getLocalPort());
+		registry.add(routes + "[5].predicates[0]", () -> "Path=/reset/**");
+		// Prices (USD per 1M tokens) for every model of the traffic but mistral-large, which stays
+		// unpriced on purpose: it feeds the unpriced panel and the LlmGatewayUnpricedModel alert.
+		List<String> priced = List.of("gpt-4o-mini", "gpt-4o", "llama3", "qwen2", "mistral-small");
+		for (int p = 0; p < priced.size(); p++) {
+			String model = priced.get(p);
+			registry.add("llm-gateway.prices[" + p + "].model", () -> model);
+			registry.add("llm-gateway.prices[" + p + "].input", () -> "0.50");
+			registry.add("llm-gateway.prices[" + p + "].output", () -> "1.50");
 		}
 	}
 
@@ -172,6 +185,9 @@ class LivePrometheusTests {
 
 	@BeforeAll
 	void startPrometheusAndSendTraffic() throws Exception {
+		Thread resetter = new Thread(LivePrometheusTests::resetEveryConnection, "resetting-upstream");
+		resetter.setDaemon(true);
+		resetter.start();
 		this.workDir = Files.createTempDirectory("live-prometheus");
 		Path rules = this.workDir.resolve("llm-gateway-rules.yaml");
 		Files.copy(DashboardQueries.rulesFile(), rules);
@@ -211,6 +227,7 @@ class LivePrometheusTests {
 
 	@AfterAll
 	void stopPrometheus() throws Exception {
+		RESETTING_UPSTREAM.close();
 		if (this.prometheus != null) {
 			this.prometheus.destroy();
 			if (!this.prometheus.waitFor(10, TimeUnit.SECONDS)) {
@@ -418,8 +435,8 @@ class LivePrometheusTests {
 
 	/**
 	 * Lints promtool reports on meters that are not ours and that we do not name: Spring Boot's
-	 * {@code http.server.requests} and Spring Cloud Gateway's meters are registered without a
-	 * description (no HELP), Spring Cloud Gateway tags {@code routeId}/{@code routeUri} in camelCase and
+	 * {@code http.server.requests}, Spring Cloud Gateway's and Reactor Netty's meters are registered
+	 * without a description (no HELP), Spring Cloud Gateway tags {@code routeId}/{@code routeUri} in camelCase and
 	 * names a gauge {@code spring_cloud_gateway_routes_count}, Micrometer's JVM and process binders
 	 * name {@code jvm_compilation_time_ms_total}, {@code process_cpu_time_ns_total} and the gauge
 	 * {@code system_cpu_count}. A finding on a {@code gen_ai_} or {@code llm_gateway_} metric is never
@@ -433,7 +450,7 @@ class LivePrometheusTests {
 		String lint = finding.substring(metric.length()).strip();
 		return switch (lint) {
 			case "no help text" -> metric.startsWith("http_server_requests_")
-					|| metric.startsWith("spring_cloud_gateway_");
+					|| metric.startsWith("spring_cloud_gateway_") || metric.startsWith("reactor_netty_");
 			case "label names should be written in 'snake_case' not 'camelCase'" ->
 				metric.startsWith("spring_cloud_gateway_");
 			case "metric names should not contain abbreviated units" ->
@@ -478,6 +495,8 @@ class LivePrometheusTests {
 		expectations.add("plain /health/liveness -> 200");
 		calls.add(send(HttpRequest.newBuilder(URI.create(GATEWAY + "/broken/anything")).GET().build()));
 		expectations.add("broken (connection refused) -> 5xx");
+		calls.add(send(HttpRequest.newBuilder(URI.create(GATEWAY + "/reset/anything")).GET().build()));
+		expectations.add("reset (connection reset by the upstream) -> 5xx");
 
 		CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
 		for (int i = 0; i < calls.size(); i++) {
@@ -678,6 +697,28 @@ class LivePrometheusTests {
 	}
 
 	// ------------------------------------------------------------------ helpers
+
+	private static ServerSocket listen() {
+		try {
+			return new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/** Reads the start of each request, then closes with SO_LINGER 0: the gateway sees a TCP reset. */
+	private static void resetEveryConnection() {
+		while (!RESETTING_UPSTREAM.isClosed()) {
+			try (java.net.Socket socket = RESETTING_UPSTREAM.accept()) {
+				socket.getInputStream().read(new byte[1024]);
+				socket.setSoLinger(true, 0);
+			}
+			catch (IOException ex) {
+				// closed at the end of the test, or the gateway went away first
+			}
+		}
+	}
 
 	private static int freePort() {
 		try (ServerSocket socket = new ServerSocket(0)) {
