@@ -292,7 +292,9 @@ class LivePrometheusTests {
 		});
 		assertThat(missing)
 			.as("expressions naming metrics that Prometheus never scraped from the gateway "
-					+ "(a wrong name or a metric that is not switched on). Scraped names: %s", this.scrapedNames)
+					+ "(a wrong name or a metric that is not switched on; reactor_netty_* need the gateway's "
+					+ "connection pool, HTTP client and HTTP server metrics on). Scraped names: %s",
+					this.scrapedNames)
 			.isEmpty();
 	}
 
