@@ -109,7 +109,7 @@ public final class DashboardQueries {
 			"reactor_netty_connection_provider_max_connections",
 			"reactor_netty_connection_provider_max_pending_connections", "reactor_netty_http_client_errors_total",
 			"reactor_netty_http_server_errors_total", "reactor_netty_http_server_connections_active",
-			"reactor_netty_http_server_connections_total");
+			"reactor_netty_http_server_connections");
 
 	/** Every scraped name of the telemetry contract ({@code _bucket}/{@code _sum}/{@code _count} for histograms). */
 	public static final Set<String> CONTRACT_METRICS = expand(CONTRACT_SIMPLE, CONTRACT_HISTOGRAMS,

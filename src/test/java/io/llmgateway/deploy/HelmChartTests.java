@@ -323,7 +323,7 @@ class HelmChartTests {
 			assertThat(groups).isEqualTo(expected);
 			// Alert templates reach Prometheus untouched by Helm.
 			assertThat(read(CHART.resolve("files/llm-gateway-rules.yaml")).contains("{{ $labels.")).isTrue();
-			assertThat(rendered.raw()).contains("{{ $labels.route }}");
+			assertThat(rendered.raw()).contains("{{ $labels.gen_ai_provider_name }}");
 		}
 
 		@Test
