@@ -23,6 +23,8 @@ import io.llmgateway.usage.TokenEstimator;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -47,6 +49,25 @@ public class LlmGatewayConfiguration {
 	 * otherwise claim the LLM context too.
 	 */
 	public static final int LLM_TRACING_HANDLER_ORDER = 1999;
+
+	/**
+	 * Reactor Netty server metrics (connections, bytes, time), with the URI tag fixed so that
+	 * request paths never become label values.
+	 */
+	@Bean
+	NettyServerCustomizer nettyServerMetrics() {
+		return server -> server.metrics(true, uri -> "/");
+	}
+
+	/**
+	 * Reactor Netty client metrics towards the providers (connect time, bytes, errors), with the
+	 * same bounded URI tag. Pool metrics are switched on by
+	 * {@code spring.cloud.gateway.server.webflux.httpclient.pool.metrics}.
+	 */
+	@Bean
+	HttpClientCustomizer nettyClientMetrics() {
+		return client -> client.metrics(true, uri -> "/");
+	}
 
 	@Bean
 	TokenEstimator tokenEstimator() {

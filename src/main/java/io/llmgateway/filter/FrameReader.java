@@ -2,6 +2,7 @@ package io.llmgateway.filter;
 
 import java.nio.ByteBuffer;
 
+import io.llmgateway.provider.FrameEdit;
 import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.provider.StreamHandler;
 import io.llmgateway.stream.Frame;
@@ -18,7 +19,7 @@ final class FrameReader {
 	@FunctionalInterface
 	interface Verdicts {
 
-		void onFrame(Frame frame, long frameStart, boolean keep);
+		void onFrame(Frame frame, long frameStart, FrameEdit edit);
 
 	}
 

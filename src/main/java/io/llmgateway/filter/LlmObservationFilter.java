@@ -201,7 +201,7 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 						reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
 				ServerHttpResponse original = this.exchange.getResponse();
 				LlmResponseDecorator response = new LlmResponseDecorator(original, this.adapter, context, observation,
-						limits());
+						limits(), () -> this.exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR));
 				ServerWebExchange upstream = this.exchange.mutate()
 					.request(upstreamRequest(sent, context.getCarrier(), usageInjected))
 					.response(response)

@@ -1,14 +1,18 @@
 package io.llmgateway.filter;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.function.Consumer;
 
 import io.micrometer.observation.Observation;
+import io.netty.handler.timeout.ReadTimeoutHandler;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SynchronousSink;
+import reactor.netty.Connection;
 
 import io.llmgateway.observation.LlmObservationContext;
 import io.llmgateway.observation.LlmObservationDocumentation;
@@ -33,6 +37,8 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
  */
 final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 
+	private static final String IDLE_TIMEOUT_HANDLER = "llmGatewayIdleTimeout";
+
 	private static final MediaType NDJSON = MediaType.parseMediaType("application/x-ndjson");
 
 	private static final MediaType JSONL = MediaType.parseMediaType("application/jsonl");
@@ -45,13 +51,16 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 
 	private final BodyLimits limits;
 
+	private final Supplier<Connection> upstreamConnection;
+
 	private final AtomicBoolean tapDone = new AtomicBoolean();
 
 	private volatile ResponseTap tap;
 
 	LlmResponseDecorator(ServerHttpResponse delegate, ProviderAdapter adapter, LlmObservationContext context,
-			Observation observation, BodyLimits limits) {
+			Observation observation, BodyLimits limits, Supplier<Connection> upstreamConnection) {
 		super(delegate);
+		this.upstreamConnection = upstreamConnection;
 		this.adapter = adapter;
 		this.context = context;
 		this.observation = observation;
@@ -61,8 +70,8 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 	@Override
 	public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
 		ResponseTap tap = openTap();
+		watchIdleTime();
 		Flux<DataBuffer> tapped = Flux.<DataBuffer>from(body)
-			.timeout(this.limits.idleTimeout())
 			.handle((DataBuffer buffer, SynchronousSink<DataBuffer> sink) -> forward(tap,
 					buffer, sink::next))
 			.concatWith(Mono.fromSupplier(() -> complete(tap)))
@@ -74,8 +83,8 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 	@Override
 	public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 		ResponseTap tap = openTap();
+		watchIdleTime();
 		Flux<Flux<DataBuffer>> tapped = Flux.<Publisher<? extends DataBuffer>>from(body)
-			.timeout(this.limits.idleTimeout())
 			.map(chunk -> Flux.<DataBuffer>from(chunk)
 				.handle((DataBuffer buffer, SynchronousSink<DataBuffer> sink) -> forward(tap,
 						buffer, sink::next)))
@@ -86,6 +95,19 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 			.doOnError(this::abort)
 			.doOnCancel(this::cancelled);
 		return super.writeAndFlushWith(tapped);
+	}
+
+	/**
+	 * Bounds the silence between two chunks of the upstream body. The timer sits on the upstream
+	 * connection itself, so a timeout surfaces as an error of the body with Netty releasing what it
+	 * holds; an operator-level timeout could race an arriving chunk and drop it unreleased.
+	 */
+	private void watchIdleTime() {
+		Connection connection = this.upstreamConnection.get();
+		if (connection != null) {
+			connection.addHandlerLast(IDLE_TIMEOUT_HANDLER,
+					new ReadTimeoutHandler(this.limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+		}
 	}
 
 	/** Ends the tap if the body never finished (called once the call is over). */

@@ -1,8 +1,10 @@
 package io.llmgateway.filter;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
+import io.llmgateway.provider.FrameEdit;
 import io.llmgateway.stream.Frame;
 
 import org.springframework.core.io.buffer.DataBuffer;
@@ -32,10 +34,10 @@ final class StreamTap implements ResponseTap {
 
 	private long heldStart;
 
-	/** Stream ranges [start, end) of frames to keep from the client, pairwise. */
-	private long[] drops = new long[4];
+	/** Stream ranges [start, end) to cut before sending on, pairwise, in stream order. */
+	private long[] cuts = new long[4];
 
-	private int dropCount;
+	private int cutCount;
 
 	StreamTap(FrameReader reader, DataBufferFactory buffers, boolean aligned) {
 		this.reader = reader;
@@ -48,7 +50,7 @@ final class StreamTap implements ResponseTap {
 		if (!this.aligned) {
 			try (DataBuffer.ByteBufferIterator views = buffer.readableByteBuffers()) {
 				while (views.hasNext()) {
-					this.reader.read(views.next(), (frame, start, keep) -> {
+					this.reader.read(views.next(), (frame, start, edit) -> {
 					});
 				}
 			}
@@ -85,25 +87,50 @@ final class StreamTap implements ResponseTap {
 		return flushHeld(this.reader.lastFrameEnd());
 	}
 
-	private void onFrame(Frame frame, long frameStart, boolean keep) {
-		if (!keep) {
-			// Recorded, not cut yet: the decoder is still reading the held bytes.
-			if (this.dropCount == this.drops.length) {
-				this.drops = Arrays.copyOf(this.drops, this.drops.length * 2);
-			}
-			this.drops[this.dropCount++] = frameStart;
-			this.drops[this.dropCount++] = frame.endPosition();
+	private void onFrame(Frame frame, long frameStart, FrameEdit edit) {
+		// Recorded, not cut yet: the decoder is still reading the held bytes.
+		if (edit.drop()) {
+			addCut(frameStart, frame.endPosition());
 		}
+		else if (edit.remove() != null) {
+			byte[] text = edit.remove().getBytes(StandardCharsets.UTF_8);
+			int from = (int) (frameStart - this.heldStart);
+			int to = (int) (frame.endPosition() - this.heldStart);
+			int at = indexOf(this.held, Math.max(0, from), Math.min(this.heldLength, to), text);
+			if (at >= 0) {
+				addCut(this.heldStart + at, this.heldStart + at + text.length);
+			}
+		}
+	}
+
+	private void addCut(long from, long to) {
+		if (this.cutCount == this.cuts.length) {
+			this.cuts = Arrays.copyOf(this.cuts, this.cuts.length * 2);
+		}
+		this.cuts[this.cutCount++] = from;
+		this.cuts[this.cutCount++] = to;
+	}
+
+	private static int indexOf(byte[] bytes, int from, int to, byte[] text) {
+		outer: for (int i = from; i <= to - text.length; i++) {
+			for (int j = 0; j < text.length; j++) {
+				if (bytes[i + j] != text[j]) {
+					continue outer;
+				}
+			}
+			return i;
+		}
+		return -1;
 	}
 
 	/** Sends on held bytes up to stream position {@code end}, minus the dropped frames. */
 	private DataBuffer flushHeld(long end) {
 		// Cut from the last range back, so earlier ranges keep their places in the array.
 		int removed = 0;
-		for (int i = this.dropCount - 2; i >= 0; i -= 2) {
-			removed += cut(this.drops[i], this.drops[i + 1]);
+		for (int i = this.cutCount - 2; i >= 0; i -= 2) {
+			removed += cut(this.cuts[i], this.cuts[i + 1]);
 		}
-		this.dropCount = 0;
+		this.cutCount = 0;
 		int count = (int) (end - this.heldStart) - removed;
 		this.heldStart += removed;
 		if (count <= 0) {

@@ -10,9 +10,9 @@ public interface StreamHandler {
 
 	/**
 	 * Handles one frame.
-	 * @return {@code false} to keep the frame from the client (only frames the gateway caused,
-	 * such as a usage chunk the client did not ask for)
+	 * @return what to do with the frame; anything but {@link FrameEdit#KEEP} only to undo what
+	 * the gateway itself caused
 	 */
-	boolean onFrame(Frame frame);
+	FrameEdit onFrame(Frame frame);
 
 }

@@ -248,7 +248,8 @@ class LlmObservationFilterTests {
 
 		String request = "{\"model\":\"inject-model\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Salut\"}]}";
 		String received = postForText("/llm/v1/chat/completions", request);
-		assertThat(received).isEqualTo(content + done);
+		// Exactly the stream the client asked for: no usage chunk, no "usage":null members.
+		assertThat(received).isEqualTo(content.replace(",\"usage\":null", "") + done);
 
 		LoggedRequest sent = upstream.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).get(0);
 		assertThat(sent.getBodyAsString()).isEqualTo(
@@ -465,6 +466,26 @@ class LlmObservationFilterTests {
 		assertThat(awaitCall(Map.of("gen_ai_request_model", "stall-model")).sum(
 				"gen_ai_client_operation_duration_seconds_count",
 				Map.of("gen_ai_request_model", "stall-model", "error_type", "timeout"))).isEqualTo(1);
+	}
+
+	@Test
+	void theIdleTimerLeavesWithTheResponseItWatched() {
+		upstream.stubFor(post(urlEqualTo("/v1/chat/completions"))
+			.withRequestBody(equalToJson("{\"model\":\"pooled-stream\"}", true, true))
+			.willReturn(aResponse().withHeader("Content-Type", "text/event-stream").withBody(sse("[DONE]"))));
+		upstream.stubFor(post(urlEqualTo("/v1/chat/completions"))
+			.withRequestBody(equalToJson("{\"model\":\"pooled-slow\"}", true, true))
+			.willReturn(aResponse().withFixedDelay(1500).withHeader("Content-Type", "application/json").withBody("{}")));
+		postForText("/llm/v1/chat/completions", "{\"model\":\"pooled-stream\",\"stream\":true}");
+		// Same pooled connection, an answer slower than the 1 s body idle limit: the limit applied
+		// to the stream's body only, not to whatever the connection carries next.
+		this.client.post()
+			.uri("/llm/v1/chat/completions")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"model\":\"pooled-slow\"}")
+			.exchange()
+			.expectStatus()
+			.isOk();
 	}
 
 	@Test

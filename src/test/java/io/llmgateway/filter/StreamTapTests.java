@@ -37,7 +37,7 @@ class StreamTapTests {
 	@Test
 	void cutsTheInjectedUsageChunkWhereverTheNetworkSplitsTheStream() {
 		byte[] upstream = (CONTENT + USAGE + DONE).getBytes(StandardCharsets.UTF_8);
-		String expected = CONTENT + DONE;
+		String expected = CONTENT.replace(",\"usage\":null", "") + DONE;
 		for (int a = 1; a < upstream.length; a++) {
 			for (int b = a; b < upstream.length; b += 17) {
 				LlmResponse response = new LlmResponse("m", estimator);
@@ -45,6 +45,20 @@ class StreamTapTests {
 				assertThat(sent).as("splits at %d and %d", a, b).isEqualTo(expected);
 				assertThat(response.usage()).isEqualTo(TokenUsage.of(3, 4));
 			}
+		}
+	}
+
+	@Test
+	void cutsNullUsageMembersWhereverTheyStand() {
+		String upstream = "data: {\"usage\":null,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n"
+				+ "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"}}] , \"usage\" :null }\n\n" + DONE;
+		String expected = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}}]}\n\n"
+				+ "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"b\"}}]  }\n\n" + DONE;
+		byte[] bytes = upstream.getBytes(StandardCharsets.UTF_8);
+		for (int a = 1; a < bytes.length; a += 3) {
+			assertThat(run(true, new LlmResponse("m", estimator), bytes, a, Math.min(bytes.length - 1, a + 40)))
+				.as("split at %d", a)
+				.isEqualTo(expected);
 		}
 	}
 
@@ -60,7 +74,7 @@ class StreamTapTests {
 	void sendsOnAnUnfinishedTailWhenTheStreamEnds() {
 		byte[] upstream = (CONTENT + "data: {\"cut\":").getBytes(StandardCharsets.UTF_8);
 		assertThat(run(true, new LlmResponse("m", estimator), upstream, 5, 90))
-			.isEqualTo(CONTENT + "data: {\"cut\":");
+			.isEqualTo(CONTENT.replace(",\"usage\":null", "") + "data: {\"cut\":");
 	}
 
 	@Test
@@ -68,7 +82,9 @@ class StreamTapTests {
 		String huge = "data: " + "x".repeat(600) + "\n\n";
 		byte[] upstream = (CONTENT + huge + USAGE + DONE).getBytes(StandardCharsets.UTF_8);
 		LlmResponse response = new LlmResponse("m", estimator);
-		assertThat(run(true, response, upstream, 50, 400)).isEqualTo(CONTENT + huge + USAGE + DONE);
+		// Frames before the oversized one are already edited; from it on, bytes pass as they came.
+		assertThat(run(true, response, upstream, 50, 400))
+			.isEqualTo(CONTENT.replace(",\"usage\":null", "") + huge + USAGE + DONE);
 		assertThat(response.errorType()).isEqualTo("invalid_response");
 	}
 

@@ -1,12 +1,15 @@
 package io.llmgateway.provider.openai;
 
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
+import io.llmgateway.provider.FrameEdit;
 import io.llmgateway.provider.JsonValues;
 import io.llmgateway.provider.LlmRequest;
 import io.llmgateway.provider.LlmResponse;
@@ -28,6 +31,10 @@ public class OpenAiAdapter implements ProviderAdapter {
 
 	private static final byte[] STREAM_USAGE_FIELD = "\"stream_options\":{\"include_usage\":true},"
 		.getBytes(StandardCharsets.UTF_8);
+
+	/** The {@code "usage":null} member with the comma that joins it to a neighbour. */
+	private static final Pattern NULL_USAGE = Pattern
+		.compile(",\\s*\"usage\"\\s*:\\s*null(?=\\s*[,}])|\"usage\"\\s*:\\s*null\\s*,");
 
 	private final JsonMapper json;
 
@@ -138,7 +145,7 @@ public class OpenAiAdapter implements ProviderAdapter {
 			String data = frame.data();
 			if ("[DONE]".equals(data.strip())) {
 				response.completed();
-				return true;
+				return FrameEdit.KEEP;
 			}
 			JsonNode chunk;
 			try {
@@ -146,16 +153,16 @@ public class OpenAiAdapter implements ProviderAdapter {
 			}
 			catch (JacksonException ex) {
 				response.errorType("invalid_response");
-				return true;
+				return FrameEdit.KEEP;
 			}
 			if (chunk == null || !chunk.isObject()) {
 				response.errorType("invalid_response");
-				return true;
+				return FrameEdit.KEEP;
 			}
 			JsonNode error = chunk.get("error");
 			if (error != null && !error.isNull()) {
 				response.errorType(errorTypeOf(error));
-				return true;
+				return FrameEdit.KEEP;
 			}
 			response.responseModel(JsonValues.text(chunk.get("model")));
 			response.responseId(JsonValues.text(chunk.get("id")));
@@ -170,9 +177,16 @@ public class OpenAiAdapter implements ProviderAdapter {
 			if (usage != null && usage.isObject()) {
 				response.usage(usageOf(usage));
 				// The usage-only chunk exists only because the gateway asked for it.
-				return !(usageInjected && !hasChoices);
+				return (usageInjected && !hasChoices) ? FrameEdit.DROP : FrameEdit.KEEP;
 			}
-			return true;
+			if (usageInjected && usage != null && usage.isNull()) {
+				// Once usage is asked for, every chunk carries "usage":null; the client did not ask.
+				Matcher member = NULL_USAGE.matcher(data);
+				if (member.find()) {
+					return FrameEdit.removing(member.group());
+				}
+			}
+			return FrameEdit.KEEP;
 		};
 	}
 

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.llmgateway.provider.FrameEdit;
 import io.llmgateway.provider.LlmRequest;
 import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.provider.Operation;
@@ -99,20 +100,20 @@ class OpenAiAdapterTests {
 		LlmResponse response = new LlmResponse("gpt-4o", estimator);
 		StreamHandler handler = this.adapter.streamHandler(request, response, true);
 		assertThat(handler.onFrame(frame(
-				"{\"id\":\"c1\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}],\"usage\":null}")))
-			.isTrue();
+				"{\"id\":\"c1\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}], \"usage\" : null}")))
+			.isEqualTo(FrameEdit.removing(", \"usage\" : null"));
 		assertThat(response.firstContentNanos()).isZero();
 		assertThat(handler.onFrame(frame(
-				"{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},\"finish_reason\":null}]}")))
-			.isTrue();
+				"{\"usage\":null,\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},\"finish_reason\":null}]}")))
+			.isEqualTo(FrameEdit.removing("\"usage\":null,"));
 		assertThat(response.firstContentNanos()).isPositive();
 		assertThat(handler.onFrame(frame("{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}")))
-			.isTrue();
+			.isEqualTo(FrameEdit.KEEP);
 		assertThat(handler.onFrame(frame("""
 				{"id":"c1","choices":[],"usage":{"prompt_tokens":20,"completion_tokens":7,"total_tokens":27,
 				 "prompt_tokens_details":{"cached_tokens":8},"completion_tokens_details":{"reasoning_tokens":3}}}
-				"""))).isFalse();
-		assertThat(handler.onFrame(frame("[DONE]"))).isTrue();
+				"""))).isEqualTo(FrameEdit.DROP);
+		assertThat(handler.onFrame(frame("[DONE]"))).isEqualTo(FrameEdit.KEEP);
 		assertThat(response.responseModel()).isEqualTo("gpt-4o-2024-08-06");
 		assertThat(response.responseId()).isEqualTo("c1");
 		assertThat(response.finishReasons()).containsExactly("stop");
@@ -127,7 +128,10 @@ class OpenAiAdapterTests {
 		StreamHandler handler = this.adapter.streamHandler(
 				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), response, false);
 		assertThat(handler.onFrame(frame("{\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}")))
-			.isTrue();
+			.isEqualTo(FrameEdit.KEEP);
+		assertThat(handler.onFrame(frame("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}],\"usage\":null}")))
+			.as("a client that asked for usage gets the null usage members too")
+			.isEqualTo(FrameEdit.KEEP);
 		assertThat(response.usage()).isEqualTo(TokenUsage.of(1, 2));
 	}
 
@@ -136,13 +140,13 @@ class OpenAiAdapterTests {
 		LlmResponse response = new LlmResponse("m", estimator);
 		StreamHandler handler = this.adapter.streamHandler(
 				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), response, false);
-		assertThat(handler.onFrame(frame("{\"error\":{\"message\":\"overloaded\",\"code\":503}}"))).isTrue();
+		assertThat(handler.onFrame(frame("{\"error\":{\"message\":\"overloaded\",\"code\":503}}"))).isEqualTo(FrameEdit.KEEP);
 		assertThat(response.errorType()).isEqualTo("503");
 
 		LlmResponse garbled = new LlmResponse("m", estimator);
 		StreamHandler other = this.adapter.streamHandler(
 				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), garbled, false);
-		assertThat(other.onFrame(frame("{not json"))).isTrue();
+		assertThat(other.onFrame(frame("{not json"))).isEqualTo(FrameEdit.KEEP);
 		assertThat(garbled.errorType()).isEqualTo("invalid_response");
 	}
 
