@@ -31,11 +31,9 @@ import reactor.netty.http.server.HttpServer;
 import io.llmgateway.support.PrometheusScrape;
 import io.llmgateway.usage.TokenEstimator;
 
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -44,6 +42,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -63,7 +62,6 @@ import static org.awaitility.Awaitility.await;
  * of call and failure. Every test uses its own model name, so its series are its own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@AutoConfigureWebTestClient(timeout = "20s")
 class LlmObservationFilterTests {
 
 	static final WireMockServer upstream = new WireMockServer(options().dynamicPort());
@@ -82,8 +80,10 @@ class LlmObservationFilterTests {
 	@LocalServerPort
 	int port;
 
-	@Autowired
+	/** Clients without compression: only the gzip tests ask for it, explicitly. */
 	WebTestClient client;
+
+	WebClient webClient;
 
 	@BeforeAll
 	static void startUpstreams() {
@@ -151,6 +151,14 @@ class LlmObservationFilterTests {
 	@BeforeEach
 	void reset() {
 		upstream.resetAll();
+		String base = "http://127.0.0.1:" + this.port;
+		ReactorClientHttpConnector plain = new ReactorClientHttpConnector(reactor.netty.http.client.HttpClient.create());
+		this.client = WebTestClient.bindToServer(plain).baseUrl(base).responseTimeout(Duration.ofSeconds(20)).build();
+		this.webClient = WebClient.builder()
+			.clientConnector(plain)
+			.baseUrl(base)
+			.codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(16 * 1024 * 1024))
+			.build();
 	}
 
 	@Test
@@ -531,8 +539,7 @@ class LlmObservationFilterTests {
 	@Test
 	void aClientThatLeavesCancelsTheUpstreamAndIsStillCounted() {
 		endlessCancelled.set(false);
-		List<String> seen = WebClient.create("http://127.0.0.1:" + this.port)
-			.post()
+		List<String> seen = this.webClient.post()
 			.uri("/endless/v1/chat/completions")
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"model\":\"endless\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Go on forever\"}]}")
@@ -564,8 +571,7 @@ class LlmObservationFilterTests {
 				.withChunkedDribbleDelay(5, 1500)));
 		List<Long> arrivals = new ArrayList<>();
 		AtomicLong start = new AtomicLong(System.nanoTime());
-		WebClient.create("http://127.0.0.1:" + this.port)
-			.post()
+		this.webClient.post()
 			.uri("/llm/v1/chat/completions")
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"model\":\"timing-model\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}")
@@ -692,11 +698,7 @@ class LlmObservationFilterTests {
 	}
 
 	private PrometheusScrape scrape() {
-		String text = WebClient.builder()
-			.baseUrl("http://127.0.0.1:" + this.port)
-			.codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(16 * 1024 * 1024))
-			.build()
-			.get()
+		String text = this.webClient.get()
 			.uri("/actuator/prometheus")
 			.retrieve()
 			.bodyToMono(String.class)
