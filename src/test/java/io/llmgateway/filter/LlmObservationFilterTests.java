@@ -493,7 +493,9 @@ class LlmObservationFilterTests {
 			.bodyValue("{\"model\":\"pooled-slow\"}")
 			.exchange()
 			.expectStatus()
-			.isOk();
+			.isOk()
+			.expectBody()
+			.json("{}");
 	}
 
 	@Test
@@ -626,7 +628,10 @@ class LlmObservationFilterTests {
 			.bodyValue(garbage)
 			.exchange()
 			.expectStatus()
-			.isEqualTo(400);
+			.isEqualTo(400)
+			.expectBody()
+			.jsonPath("$.error.message")
+			.isEqualTo("bad json");
 		assertThat(upstream.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).get(0).getBodyAsString())
 			.isEqualTo(garbage);
 		Map<String, String> call = Map.of("team", "garbage-team");
