@@ -150,18 +150,6 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 		countCost(common, "reasoning_output", cost.reasoningOutput(), false);
 	}
 
-	private void countCost(Tags common, String type, double usd, boolean always) {
-		if (usd <= 0 && !always) {
-			return;
-		}
-		Counter.builder(COST)
-			.description("Cost of LLM calls in US dollars, from the price catalog")
-			.tags(common)
-			.tag("cost_type", type)
-			.register(this.registry)
-			.increment(usd);
-	}
-
 	private void recordTokenUsage(Tags common, String type, String source, long tokens) {
 		DistributionSummary.builder(TOKEN_USAGE)
 			.description("Tokens per LLM call")
@@ -174,16 +162,21 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 	}
 
 	private void countTokens(Tags common, String type, String source, long tokens, boolean always) {
-		if (tokens <= 0 && !always) {
+		count(TOKENS, "Tokens of LLM calls, by type", common.and("token_type", type, "usage_source", source), tokens,
+				always);
+	}
+
+	private void countCost(Tags common, String type, double usd, boolean always) {
+		count(COST, "Cost of LLM calls in US dollars, from the price catalog", common.and("cost_type", type), usd,
+				always);
+	}
+
+	/** Adds to a counter; a zero amount creates the series only where it is always expected. */
+	private void count(String name, String description, Tags tags, double amount, boolean always) {
+		if (amount <= 0 && !always) {
 			return;
 		}
-		Counter.builder(TOKENS)
-			.description("Tokens of LLM calls, by type")
-			.tags(common)
-			.tag("token_type", type)
-			.tag("usage_source", source)
-			.register(this.registry)
-			.increment(tokens);
+		Counter.builder(name).description(description).tags(tags).register(this.registry).increment(amount);
 	}
 
 	private Tags commonTags(LlmObservationContext context) {
