@@ -80,9 +80,10 @@ public class OpenAiSimulator {
 		Prompt prompt = prompt(root.get("messages"));
 		long maxTokens = root.path("max_completion_tokens").isNumber() ? root.get("max_completion_tokens").longValue()
 				: root.path("max_tokens").isNumber() ? root.get("max_tokens").longValue() : Long.MAX_VALUE;
-		List<String> pieces = generate(prompt.text() + model, pacing.chunks(), maxTokens, model);
+		Generated generated = generate(prompt.text() + model, pacing.chunks(), maxTokens, model);
+		List<String> pieces = generated.pieces();
 		String completion = String.join("", pieces);
-		boolean truncated = maxTokens != Long.MAX_VALUE && this.estimator.count(model, completion) >= maxTokens;
+		boolean truncated = generated.truncated();
 		ObjectNode usage = usage(this.estimator.countChatInput(model, prompt.text(), prompt.messages()),
 				this.estimator.count(model, completion));
 		String id = "chatcmpl-sim-" + this.ids.incrementAndGet();
@@ -134,7 +135,7 @@ public class OpenAiSimulator {
 			.body(BodyInserters.fromDataBuffers(sseBody));
 	}
 
-	private List<String> generate(String seedText, int chunks, long maxTokens, String model) {
+	private Generated generate(String seedText, int chunks, long maxTokens, String model) {
 		SplittableRandom random = new SplittableRandom(seedText.hashCode());
 		int words = Math.max(chunks, 24 + random.nextInt(40));
 		List<String> pieces = new ArrayList<>(chunks);
@@ -160,14 +161,15 @@ public class OpenAiSimulator {
 				all.append('.');
 			}
 			if (maxTokens != Long.MAX_VALUE && this.estimator.count(model, all) > maxTokens) {
-				break;
+				// The answer is cut where the token budget ends, as a real model's would be.
+				if (pieces.isEmpty()) {
+					pieces.add(WORDS[0]);
+				}
+				return new Generated(pieces, true);
 			}
 			pieces.add(piece.toString());
 		}
-		if (pieces.isEmpty()) {
-			pieces.add("Ok.");
-		}
-		return pieces;
+		return new Generated(pieces, false);
 	}
 
 	private ObjectNode delta(String role, String content) {
@@ -278,6 +280,9 @@ public class OpenAiSimulator {
 	}
 
 	private record Prompt(String text, int messages) {
+	}
+
+	private record Generated(List<String> pieces, boolean truncated) {
 	}
 
 	private record Pacing(Duration firstChunk, Duration between, int chunks) {
