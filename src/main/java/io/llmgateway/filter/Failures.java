@@ -90,6 +90,22 @@ final class Failures {
 
 	}
 
+	/**
+	 * Whether the failure proves the upstream never got the whole request: Reactor Netty saw the
+	 * connection close while it was still sending it ("... BEFORE response, while sending request
+	 * body"). An upstream cannot act on a request it has not fully received, so sending it again
+	 * cannot make a second call.
+	 */
+	static boolean requestNotSent(Throwable error) {
+		for (Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
+			if (t instanceof PrematureCloseException && t.getMessage() != null
+					&& t.getMessage().contains("BEFORE response, while sending request")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/** The status a client gets for a failure that happened before any response. */
 	static HttpStatus statusFor(String errorType) {
 		return TIMEOUT.equals(errorType) ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
