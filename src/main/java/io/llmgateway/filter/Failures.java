@@ -31,6 +31,9 @@ final class Failures {
 
 	static String errorType(Throwable error) {
 		for (Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
+			if (t instanceof UpstreamBrokeOff brokeOff) {
+				return brokeOff.errorType();
+			}
 			if (t instanceof TimeoutException || t instanceof ReadTimeoutException
 					|| t instanceof WriteTimeoutException
 					|| t instanceof org.springframework.cloud.gateway.support.TimeoutException) {
@@ -52,6 +55,55 @@ final class Failures {
 			}
 		}
 		return OTHER;
+	}
+
+	/**
+	 * The error a client's response ends with when the upstream failed after the response began.
+	 * Spring WebFlux takes an error whose message says "Connection reset by peer" or "Broken
+	 * pipe" for the client having left and then ends the response as if all was well: a client
+	 * would get a truncated stream that looks complete. So such an upstream error goes on
+	 * without that message (and without that cause), and the connection to the client is
+	 * broken off as it should be.
+	 */
+	static Throwable forClient(Throwable error) {
+		if (error instanceof UpstreamBrokeOff) {
+			return error;
+		}
+		UpstreamBrokeOff brokeOff = new UpstreamBrokeOff(errorType(error));
+		brokeOff.addSuppressed(error);
+		return brokeOff;
+	}
+
+	/** An upstream failure in the middle of a response. */
+	static final class UpstreamBrokeOff extends RuntimeException {
+
+		private final String errorType;
+
+		UpstreamBrokeOff(String errorType) {
+			super("The upstream response broke off (" + errorType + ")");
+			this.errorType = errorType;
+		}
+
+		String errorType() {
+			return this.errorType;
+		}
+
+	}
+
+	/**
+	 * Whether the failure proves the upstream never got the whole request: Reactor Netty saw the
+	 * connection close while it was still sending it ("... BEFORE response, while sending request
+	 * body"). An upstream cannot act on a request it has not fully received, so sending it again
+	 * cannot make a second call.
+	 */
+	static boolean requestNotSent(Throwable error) {
+		for (Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
+			if (t instanceof PrematureCloseException && t.getMessage() != null
+					&& t.getMessage().contains("BEFORE response, while sending request")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/** The status a client gets for a failure that happened before any response. */

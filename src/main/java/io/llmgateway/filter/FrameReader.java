@@ -71,6 +71,20 @@ final class FrameReader {
 		}
 	}
 
+	/**
+	 * The upstream ended the body properly. A stream that ended without its regular end (the
+	 * adapter saw no end event, e.g. OpenAI's {@code [DONE]}) and without any finish reason
+	 * was cut short, or was never a stream of this API: that is an invalid response, even
+	 * though the transport was fine. A finish reason is enough, as some compatible servers
+	 * never send an end event.
+	 */
+	void end() {
+		finish();
+		if (!this.stopped && !this.response.isCompleted() && this.response.finishReasons().isEmpty()) {
+			this.response.errorType("invalid_response");
+		}
+	}
+
 	/** Position just after the last complete frame, in the decoded stream. */
 	long lastFrameEnd() {
 		return this.decoder.lastFrameEnd();

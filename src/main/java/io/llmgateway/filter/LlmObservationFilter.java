@@ -207,6 +207,7 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 					.response(response)
 					.build();
 				return this.chain.filter(upstream)
+					.onErrorResume(error -> resendOnce(error, upstream, original))
 					.onErrorResume(error -> failed(error, context, original))
 					.doFinally(signal -> finish(signal, context, observation, response))
 					.contextWrite(c -> c.put(ObservationThreadLocalAccessor.KEY, observation));
@@ -285,6 +286,25 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 							: Flux.defer(() -> Flux.just(exchange.getResponse().bufferFactory().wrap(body)));
 				}
 			};
+		}
+
+		/**
+		 * Sends the request once more when the upstream provably did not get it: the connection
+		 * closed before the request was even sent, typically a pooled connection the upstream
+		 * closed for idleness at that very moment. (Reactor Netty itself retries only when the
+		 * close is seen before the headers go out.) The body is held in memory, so it can be sent
+		 * again; nothing has been sent to the client yet.
+		 */
+		private Mono<Void> resendOnce(Throwable error, ServerWebExchange upstream, ServerHttpResponse original) {
+			if (!Failures.requestNotSent(error) || original.isCommitted()) {
+				return Mono.error(error);
+			}
+			logger.debug("Upstream connection of route '" + this.route.getId()
+					+ "' closed before the request was sent; sending it again", error);
+			return Mono.defer(() -> {
+				ServerWebExchangeUtils.reset(upstream);
+				return this.chain.filter(upstream);
+			});
 		}
 
 		private Mono<Void> failed(Throwable error, LlmObservationContext context, ServerHttpResponse response) {

@@ -23,6 +23,7 @@ import io.llmgateway.stream.NdjsonDecoder;
 import io.llmgateway.stream.SseDecoder;
 
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -32,8 +33,8 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 /**
  * Passes an LLM response body to the client chunk by chunk while a {@link ResponseTap} reads
  * it. Both write paths are covered: {@code writeWith} for plain bodies and
- * {@code writeAndFlushWith}, which Spring Cloud Gateway uses for streaming media types so that
- * each chunk is flushed as it arrives.
+ * {@code writeAndFlushWith}, which Spring Cloud Gateway uses for streaming media types (and
+ * which this decorator writes chunk by chunk through {@code writeWith}).
  */
 final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 
@@ -76,25 +77,24 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 					buffer, sink::next))
 			.concatWith(Mono.fromSupplier(() -> complete(tap)))
 			.doOnError(this::abort)
+			.onErrorMap(Failures::forClient)
 			.doOnCancel(this::cancelled);
 		return super.writeWith(tapped);
 	}
 
+	/**
+	 * Streams are written chunk by chunk through {@link #writeWith}, not as groups. A group is a
+	 * publisher holding a buffer; when a client leaves while groups wait in the write queue
+	 * (a slow reader), they are dropped unsubscribed and their buffers never released. Flattened
+	 * here, a waiting buffer sits in a queue whose discarded items are released. The server still
+	 * flushes each chunk as it goes out, since the next one is not there yet.
+	 */
 	@Override
 	public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
-		ResponseTap tap = openTap();
-		watchIdleTime();
-		Flux<Flux<DataBuffer>> tapped = Flux.<Publisher<? extends DataBuffer>>from(body)
-			.map(chunk -> Flux.<DataBuffer>from(chunk)
-				.handle((DataBuffer buffer, SynchronousSink<DataBuffer> sink) -> forward(tap,
-						buffer, sink::next)))
-			.concatWith(Mono.fromSupplier(() -> {
-				DataBuffer tail = complete(tap);
-				return (tail != null) ? Flux.just(tail) : null;
-			}))
-			.doOnError(this::abort)
-			.doOnCancel(this::cancelled);
-		return super.writeAndFlushWith(tapped);
+		return writeWith(Flux.<Publisher<? extends DataBuffer>>from(body)
+			.flatMap(chunk -> chunk, 1)
+			// Only for the queue above: the tap downstream owns what it is handed.
+			.doOnDiscard(DataBuffer.class, DataBufferUtils::release));
 	}
 
 	/**

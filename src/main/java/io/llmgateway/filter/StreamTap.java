@@ -61,7 +61,7 @@ final class StreamTap implements ResponseTap {
 
 	@Override
 	public DataBuffer onComplete() {
-		this.reader.finish();
+		this.reader.end();
 		return flushHeld(this.heldStart + this.heldLength);
 	}
 
