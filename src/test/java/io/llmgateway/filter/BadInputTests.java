@@ -26,6 +26,7 @@ import reactor.netty.http.server.HttpServer;
 
 import io.llmgateway.support.LeakRecordingDetectorFactory;
 import io.llmgateway.support.PrometheusScrape;
+import io.llmgateway.support.TestRoutes;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -88,25 +89,14 @@ class BadInputTests {
 							.sendString(Flux.<String>generate(sink -> sink.next(EVENT))
 								.doOnNext(event -> firehoseBytes.addAndGet(event.length()))))))
 			.bindNow();
-		String prefix = "spring.cloud.gateway.server.webflux.routes";
-		route(registry, prefix + "[0]", "bad", "http://127.0.0.1:" + upstream.port(), "/bad/**");
-		route(registry, prefix + "[1]", "firehose", "http://127.0.0.1:" + firehose.port(), "/firehose/**");
-		registry.add(prefix + "[2].id", () -> "plain");
-		registry.add(prefix + "[2].uri", () -> "http://127.0.0.1:" + upstream.port());
-		registry.add(prefix + "[2].predicates[0]", () -> "Path=/plain/**");
-		registry.add(prefix + "[2].filters[0]", () -> "StripPrefix=1");
+		TestRoutes.in(registry)
+			.llm("bad", "http://127.0.0.1:" + upstream.port(), "/bad")
+			.llm("firehose", "http://127.0.0.1:" + firehose.port(), "/firehose")
+			.plain("plain", "http://127.0.0.1:" + upstream.port(), "/plain");
 		registry.add("llm-gateway.stream-idle-timeout", () -> "3s");
 		registry.add("llm-gateway.max-request-body-size", () -> "64KB");
 		registry.add("llm-gateway.max-frame-size", () -> "4KB");
 		scripts();
-	}
-
-	private static void route(DynamicPropertyRegistry registry, String key, String id, String uri, String path) {
-		registry.add(key + ".id", () -> id);
-		registry.add(key + ".uri", () -> uri);
-		registry.add(key + ".predicates[0]", () -> "Path=" + path);
-		registry.add(key + ".filters[0]", () -> "StripPrefix=1");
-		registry.add(key + ".metadata.llm.provider", () -> "openai");
 	}
 
 	@AfterAll

@@ -29,6 +29,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
 import io.llmgateway.support.PrometheusScrape;
+import io.llmgateway.support.TestRoutes;
 import io.llmgateway.usage.TokenEstimator;
 
 import org.springframework.boot.test.context.SpringBootTest;
@@ -118,13 +119,12 @@ class LlmObservationFilterTests {
 								.doOnCancel(() -> endlessCancelled.set(true))))))
 			.bindNow();
 		String wiremock = "http://127.0.0.1:" + upstream.port();
-		String prefix = "spring.cloud.gateway.server.webflux.routes";
-		route(registry, prefix + "[0]", "llm", wiremock, "/llm/**", true, null);
-		route(registry, prefix + "[1]", "plain", wiremock, "/plain/**", false, null);
-		route(registry, prefix + "[2]", "slow", wiremock, "/slow/**", true, "300");
-		route(registry, prefix + "[3]", "closed", "http://127.0.0.1:" + closedPort, "/closed/**", true, null);
-		route(registry, prefix + "[4]", "endless", "http://127.0.0.1:" + endlessUpstream.port(), "/endless/**", true,
-				null);
+		TestRoutes.in(registry)
+			.llm("llm", wiremock, "/llm")
+			.plain("plain", wiremock, "/plain")
+			.llm("slow", wiremock, "/slow", 300)
+			.llm("closed", "http://127.0.0.1:" + closedPort, "/closed")
+			.llm("endless", "http://127.0.0.1:" + endlessUpstream.port(), "/endless");
 		registry.add("llm-gateway.stream-idle-timeout", () -> "1s");
 		registry.add("llm-gateway.max-request-body-size", () -> "64KB");
 		registry.add("llm-gateway.max-response-body-size", () -> "32KB");
@@ -132,20 +132,6 @@ class LlmObservationFilterTests {
 		registry.add("llm-gateway.prices[0].input", () -> "2.00");
 		registry.add("llm-gateway.prices[0].cache-read-input", () -> "0.50");
 		registry.add("llm-gateway.prices[0].output", () -> "8.00");
-	}
-
-	private static void route(DynamicPropertyRegistry registry, String key, String id, String uri, String path,
-			boolean llm, String responseTimeout) {
-		registry.add(key + ".id", () -> id);
-		registry.add(key + ".uri", () -> uri);
-		registry.add(key + ".predicates[0]", () -> "Path=" + path);
-		registry.add(key + ".filters[0]", () -> "StripPrefix=1");
-		if (llm) {
-			registry.add(key + ".metadata.llm.provider", () -> "openai");
-		}
-		if (responseTimeout != null) {
-			registry.add(key + ".metadata.response-timeout", () -> responseTimeout);
-		}
 	}
 
 	@BeforeEach

@@ -19,6 +19,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 import io.llmgateway.support.PrometheusScrape;
+import io.llmgateway.support.TestRoutes;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -64,17 +65,8 @@ class PooledConnectionTests {
 	}
 
 	static void routes(DynamicPropertyRegistry registry) {
-		String prefix = "spring.cloud.gateway.server.webflux.routes";
 		String uri = "http://127.0.0.1:" + upstream.port();
-		registry.add(prefix + "[0].id", () -> "pooled-llm");
-		registry.add(prefix + "[0].uri", () -> uri);
-		registry.add(prefix + "[0].predicates[0]", () -> "Path=/llm/**");
-		registry.add(prefix + "[0].filters[0]", () -> "StripPrefix=1");
-		registry.add(prefix + "[0].metadata.llm.provider", () -> "openai");
-		registry.add(prefix + "[1].id", () -> "pooled-plain");
-		registry.add(prefix + "[1].uri", () -> uri);
-		registry.add(prefix + "[1].predicates[0]", () -> "Path=/plain/**");
-		registry.add(prefix + "[1].filters[0]", () -> "StripPrefix=1");
+		TestRoutes.in(registry).llm("pooled-llm", uri, "/llm").plain("pooled-plain", uri, "/plain");
 	}
 
 	record Outcome(int status, String body) {

@@ -1,0 +1,56 @@
+package io.llmgateway.support;
+
+import org.springframework.test.context.DynamicPropertyRegistry;
+
+/**
+ * Declares gateway routes as test properties, the way a user declares them in YAML:
+ * {@code Path=<prefix>/**}, {@code StripPrefix=1}, and {@code metadata.llm.provider=openai}
+ * for an LLM route.
+ */
+public final class TestRoutes {
+
+	private static final String ROUTES = "spring.cloud.gateway.server.webflux.routes";
+
+	private final DynamicPropertyRegistry registry;
+
+	private int index;
+
+	private TestRoutes(DynamicPropertyRegistry registry) {
+		this.registry = registry;
+	}
+
+	public static TestRoutes in(DynamicPropertyRegistry registry) {
+		return new TestRoutes(registry);
+	}
+
+	/** An LLM route speaking the OpenAI API. */
+	public TestRoutes llm(String id, String uri, String pathPrefix) {
+		return add(id, uri, pathPrefix, true, null);
+	}
+
+	/** An LLM route with a response timeout (milliseconds) in its metadata. */
+	public TestRoutes llm(String id, String uri, String pathPrefix, long responseTimeoutMillis) {
+		return add(id, uri, pathPrefix, true, responseTimeoutMillis);
+	}
+
+	/** A route without LLM metadata, proxied untouched. */
+	public TestRoutes plain(String id, String uri, String pathPrefix) {
+		return add(id, uri, pathPrefix, false, null);
+	}
+
+	private TestRoutes add(String id, String uri, String pathPrefix, boolean llm, Long responseTimeoutMillis) {
+		String key = ROUTES + "[" + this.index++ + "]";
+		this.registry.add(key + ".id", () -> id);
+		this.registry.add(key + ".uri", () -> uri);
+		this.registry.add(key + ".predicates[0]", () -> "Path=" + pathPrefix + "/**");
+		this.registry.add(key + ".filters[0]", () -> "StripPrefix=1");
+		if (llm) {
+			this.registry.add(key + ".metadata.llm.provider", () -> "openai");
+		}
+		if (responseTimeoutMillis != null) {
+			this.registry.add(key + ".metadata.response-timeout", () -> responseTimeoutMillis);
+		}
+		return this;
+	}
+
+}
