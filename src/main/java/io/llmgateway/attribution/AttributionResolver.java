@@ -36,11 +36,6 @@ public class AttributionResolver {
 		}
 	}
 
-	/** Label names in configuration order. */
-	public List<String> names() {
-		return this.labels.stream().map(label -> label.config.getName()).toList();
-	}
-
 	/** The label values of a request, in configuration order. */
 	public Map<String, String> resolve(HttpHeaders headers) {
 		if (this.labels.isEmpty()) {

@@ -124,7 +124,8 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 			out = tap.onBuffer(buffer);
 		}
 		catch (RuntimeException ex) {
-			// A tap must not throw; if one does, the bytes still go to the client.
+			// A tap throws, if at all, before it takes the buffer over (see ResponseTap), so the
+			// buffer is still whole and still the client's.
 			this.context.response().errorType("invalid_response");
 			out = buffer;
 		}

@@ -5,7 +5,8 @@ import org.springframework.core.io.buffer.DataBuffer;
 /**
  * Watches one response body on its way to the client. It owns every buffer it is handed: it
  * returns the same buffer, a replacement (releasing the original), or nothing (releasing it).
- * It never throws: a body it cannot read becomes a fact on the response, never a failed call.
+ * It never throws once it has taken a buffer over: a body it cannot read becomes a fact on the
+ * response, never a failed call or lost bytes.
  */
 interface ResponseTap {
 

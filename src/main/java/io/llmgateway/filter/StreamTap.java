@@ -25,7 +25,7 @@ final class StreamTap implements ResponseTap {
 
 	private final DataBufferFactory buffers;
 
-	private final boolean aligned;
+	private boolean aligned;
 
 	/** Raw bytes held back: from {@link #heldStart} up to {@link #heldLength}. */
 	private byte[] held = new byte[0];
@@ -77,14 +77,23 @@ final class StreamTap implements ResponseTap {
 		ensureCapacity(this.heldLength + n);
 		buffer.read(this.held, this.heldLength, n);
 		DataBufferUtils.release(buffer);
-		int chunkStart = this.heldLength;
-		this.heldLength += n;
-		this.reader.read(ByteBuffer.wrap(this.held, chunkStart, n), this::onFrame);
-		if (this.reader.isStopped()) {
-			// Cannot tell frames apart any more: everything goes on as it came.
-			return flushHeld(this.heldStart + this.heldLength);
+		// From here on the bytes are only in the held array: this method must not throw, or they
+		// would be lost. Whatever goes wrong, everything held goes on as it came.
+		try {
+			int chunkStart = this.heldLength;
+			this.heldLength += n;
+			this.reader.read(ByteBuffer.wrap(this.held, chunkStart, n), this::onFrame);
+			if (!this.reader.isStopped()) {
+				return flushHeld(this.reader.lastFrameEnd());
+			}
 		}
-		return flushHeld(this.reader.lastFrameEnd());
+		catch (RuntimeException ex) {
+			// Cuts recorded by a failed read cannot be trusted; from now on bytes pass as they come.
+			this.aligned = false;
+			this.cutCount = 0;
+		}
+		// Cannot tell frames apart any more: everything held goes on.
+		return flushHeld(this.heldStart + this.heldLength);
 	}
 
 	private void onFrame(Frame frame, long frameStart, FrameEdit edit) {

@@ -107,16 +107,8 @@ public class LlmObservationContext extends SenderContext<HttpHeaders> {
 		return this.attribution;
 	}
 
-	public long startNanos() {
-		return this.startNanos;
-	}
-
 	public boolean isUsageInjected() {
 		return this.usageInjected;
-	}
-
-	public long endNanos() {
-		return this.endNanos;
 	}
 
 	/** Marks the last byte of the response sent (or the call abandoned). */

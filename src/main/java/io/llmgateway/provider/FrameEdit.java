@@ -21,9 +21,4 @@ public record FrameEdit(boolean drop, String remove) {
 		return new FrameEdit(false, text);
 	}
 
-	/** Whether the frame goes on exactly as it came. */
-	public boolean isKeep() {
-		return !this.drop && this.remove == null;
-	}
-
 }

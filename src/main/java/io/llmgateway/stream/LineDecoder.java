@@ -88,18 +88,9 @@ public final class LineDecoder {
 		}
 	}
 
-	/** Bytes consumed so far. */
-	public long position() {
-		return this.position;
-	}
-
 	/** Whether an unterminated line is pending. */
 	public boolean hasPartialLine() {
 		return this.length > 0 && !this.pendingCarriageReturn;
-	}
-
-	public boolean isOverflowed() {
-		return this.overflowed;
 	}
 
 	private void emit(LineHandler handler, long end) {

@@ -13,14 +13,11 @@ public final class OutputTokenTally {
 
 	private long countedTokens;
 
-	private long characters;
-
 	/** Adds a piece of generated text. */
 	public void append(CharSequence text, String model, TokenEstimator estimator) {
 		if (text == null || text.isEmpty()) {
 			return;
 		}
-		this.characters += text.length();
 		this.pending.append(text);
 		if (this.pending.length() >= PENDING_LIMIT) {
 			this.countedTokens += estimator.count(model, this.pending);
@@ -31,11 +28,6 @@ public final class OutputTokenTally {
 	/** Estimated tokens of everything appended. */
 	public long tokens(String model, TokenEstimator estimator) {
 		return this.countedTokens + estimator.count(model, this.pending);
-	}
-
-	/** Characters of generated text seen. */
-	public long characters() {
-		return this.characters;
 	}
 
 }

@@ -22,10 +22,10 @@ import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
-import reactor.netty.http.server.HttpServer;
 
 import io.llmgateway.support.LeakRecordingDetectorFactory;
 import io.llmgateway.support.PrometheusScrape;
+import io.llmgateway.support.SseTestUpstream;
 import io.llmgateway.support.TestRoutes;
 
 import org.springframework.boot.test.context.SpringBootTest;
@@ -79,16 +79,8 @@ class BadInputTests {
 
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
-		firehose = HttpServer.create()
-			.host("127.0.0.1")
-			.port(0)
-			.route(routes -> routes.post("/v1/chat/completions",
-					(request, response) -> request.receive()
-						.then()
-						.thenMany(response.header("Content-Type", "text/event-stream")
-							.sendString(Flux.<String>generate(sink -> sink.next(EVENT))
-								.doOnNext(event -> firehoseBytes.addAndGet(event.length()))))))
-			.bindNow();
+		firehose = SseTestUpstream.start(Flux.<String>generate(sink -> sink.next(EVENT))
+			.doOnNext(event -> firehoseBytes.addAndGet(event.length())));
 		TestRoutes.in(registry)
 			.llm("bad", "http://127.0.0.1:" + upstream.port(), "/bad")
 			.llm("firehose", "http://127.0.0.1:" + firehose.port(), "/firehose")

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
 
 import io.llmgateway.support.PrometheusScrape;
+import io.llmgateway.support.SseTestUpstream;
 import io.llmgateway.support.TestRoutes;
 import io.llmgateway.usage.TokenEstimator;
 
@@ -107,17 +107,9 @@ class LlmObservationFilterTests {
 		if (!upstream.isRunning()) {
 			upstream.start();
 		}
-		endlessUpstream = HttpServer.create()
-			.host("127.0.0.1")
-			.port(0)
-			.route(routes -> routes.post("/v1/chat/completions",
-					(request, response) -> request.receive()
-						.then()
-						.thenMany(response.header("Content-Type", "text/event-stream")
-							.sendString(Flux.interval(Duration.ofMillis(50))
-								.map(i -> "data: {\"id\":\"e\",\"model\":\"endless\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word \"}}]}\n\n")
-								.doOnCancel(() -> endlessCancelled.set(true))))))
-			.bindNow();
+		endlessUpstream = SseTestUpstream.start(Flux.interval(Duration.ofMillis(50))
+			.map(i -> "data: {\"id\":\"e\",\"model\":\"endless\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"word \"}}]}\n\n")
+			.doOnCancel(() -> endlessCancelled.set(true)));
 		String wiremock = "http://127.0.0.1:" + upstream.port();
 		TestRoutes.in(registry)
 			.llm("llm", wiremock, "/llm")

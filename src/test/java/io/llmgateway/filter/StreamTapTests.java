@@ -6,9 +6,11 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.llmgateway.provider.FrameEdit;
 import io.llmgateway.provider.LlmRequest;
 import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.provider.Operation;
+import io.llmgateway.provider.StreamHandler;
 import io.llmgateway.provider.openai.OpenAiAdapter;
 import io.llmgateway.stream.SseDecoder;
 import io.llmgateway.usage.TokenEstimator;
@@ -86,6 +88,30 @@ class StreamTapTests {
 		assertThat(run(true, response, upstream, 50, 400))
 			.isEqualTo(CONTENT.replace(",\"usage\":null", "") + huge + USAGE + DONE);
 		assertThat(response.errorType()).isEqualTo("invalid_response");
+	}
+
+	@Test
+	void anAdapterThatThrowsCostsTheClientNoByte() {
+		byte[] upstream = (CONTENT + USAGE + DONE).getBytes(StandardCharsets.UTF_8);
+		for (int a = 1; a < upstream.length; a += 7) {
+			LlmResponse response = new LlmResponse("m", estimator);
+			int[] frames = { 0 };
+			StreamHandler failing = frame -> {
+				if (++frames[0] == 2) {
+					throw new IllegalStateException("adapter bug");
+				}
+				return FrameEdit.KEEP;
+			};
+			StreamTap tap = new StreamTap(new FrameReader(new SseDecoder(512), null, failing, response),
+					DefaultDataBufferFactory.sharedInstance, true);
+			ByteArrayOutputStream sent = new ByteArrayOutputStream();
+			collect(tap.onBuffer(DefaultDataBufferFactory.sharedInstance.wrap(copy(upstream, 0, a))), sent);
+			collect(tap.onBuffer(DefaultDataBufferFactory.sharedInstance.wrap(copy(upstream, a, upstream.length))),
+					sent);
+			collect(tap.onComplete(), sent);
+			assertThat(sent.toString(StandardCharsets.UTF_8)).as("split at %d", a).isEqualTo(CONTENT + USAGE + DONE);
+			assertThat(response.errorType()).isEqualTo("invalid_response");
+		}
 	}
 
 	private String run(boolean aligned, LlmResponse response, byte[] upstream, int a, int b) {
