@@ -1,5 +1,7 @@
 package io.llmgateway;
 
+import io.llmgateway.config.EventLoopSizing;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 
@@ -7,6 +9,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 public class LlmGatewayApplication {
 
 	public static void main(String[] args) {
+		EventLoopSizing.applyDefault();
 		SpringApplication.run(LlmGatewayApplication.class, args);
 	}
 
