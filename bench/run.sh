@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark harness for llm-gateway. See bench/README.md.
 #
-#   bench/run.sh          full run: direct, nginx, gateway plain route, gateway LLM route
+#   bench/run.sh          full run: direct, nginx, stock Spring Cloud Gateway, gateway plain route,
+#                         gateway LLM route
 #   bench/run.sh soak     bounded soak against the gateway LLM route (nginx when no GATEWAY_JAR)
 #
 # Everything below can be overridden from the environment, e.g.
@@ -13,11 +14,18 @@ GATEWAY_JAR=${GATEWAY_JAR:-}                       # unset: gateway rows are ski
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xms256m -Xmx256m}
 GATEWAY_ARGS=${GATEWAY_ARGS:-}                     # extra --key=value arguments for the gateway
 GATEWAY_START_TIMEOUT=${GATEWAY_START_TIMEOUT:-120} # seconds
-GATEWAY_WARMUP=${GATEWAY_WARMUP:-20}               # extra JIT warm-up after start, split over both routes
+STOCK=${STOCK:-1}                                  # 1: also measure a default Spring Cloud Gateway app (bench/stock-scg)
+STOCK_JAR=${STOCK_JAR:-}                           # unset: built from bench/stock-scg with the repo's mvnw
+# A JVM is measured once it is warm: 5 s windows of JSON load until three in a row agree within
+# 5 % (at least JVM_WARMUP_MIN, at most JVM_WARMUP_MAX seconds per route), then streams for a while.
+JVM_WARMUP_MIN=${JVM_WARMUP_MIN:-40}
+JVM_WARMUP_MAX=${JVM_WARMUP_MAX:-240}
+JVM_STREAM_WARMUP=${JVM_STREAM_WARMUP:-10}
 
 UPSTREAM_PORT=${UPSTREAM_PORT:-18000}
 NGINX_PORT=${NGINX_PORT:-18001}
 GATEWAY_PORT=${GATEWAY_PORT:-18002}
+STOCK_PORT=${STOCK_PORT:-18003}
 
 # Core pinning (2 cores): upstream + load generators on LOAD_CORE, the proxy under test alone on
 # PROXY_CORE. Set PIN=0 to run unpinned.
@@ -45,7 +53,7 @@ SOAK_FAIL_FRAC=${SOAK_FAIL_FRAC:-0.05}   # upstream answers 500
 SOAK_RESET_FRAC=${SOAK_RESET_FRAC:-0.02} # upstream cuts the stream mid-way
 
 # ---- targets ------------------------------------------------------------------------------------
-T_FULL_VS_PLAIN=${T_FULL_VS_PLAIN:-1.0}     # full telemetry req/s >= x * plain route req/s
+T_FULL_VS_STOCK=${T_FULL_VS_STOCK:-1.0}     # full telemetry req/s >= x * stock Spring Cloud Gateway req/s
 T_FULL_VS_DIRECT=${T_FULL_VS_DIRECT:-0.33}  # full telemetry req/s >= x * direct req/s
 T_TTFC_P50_MS=${T_TTFC_P50_MS:-2}           # added TTFC over direct at 128 streams
 T_TTFC_P99_MS=${T_TTFC_P99_MS:-5}
@@ -165,6 +173,41 @@ start_gateway() {
   log "gateway starting (pid $GATEWAY_PID, log $OUT/gateway.log)"
   wait_http "http://127.0.0.1:$GATEWAY_PORT/actuator/health" "$GATEWAY_START_TIMEOUT" "$GATEWAY_PID" \
     || die "gateway did not start within ${GATEWAY_START_TIMEOUT}s (see $OUT/gateway.log)"
+}
+
+build_stock() {
+  [ -n "$STOCK_JAR" ] && { [ -f "$STOCK_JAR" ] || die "STOCK_JAR=$STOCK_JAR does not exist"; return; }
+  STOCK_JAR=$BENCH_DIR/stock-scg/target/stock-scg.jar
+  log "building the stock Spring Cloud Gateway app (bench/stock-scg)"
+  "$BENCH_DIR/../mvnw" -B -q -ntp -f "$BENCH_DIR/stock-scg/pom.xml" package >"$RAW/stock-build.log" 2>&1 \
+    || die "building bench/stock-scg failed (see $RAW/stock-build.log)"
+}
+
+start_stock() {
+  port_free "$STOCK_PORT" || die "port $STOCK_PORT busy (set STOCK_PORT)"
+  # shellcheck disable=SC2086
+  "${PIN_PROXY[@]}" java $GATEWAY_JAVA_OPTS -jar "$STOCK_JAR" --server.port="$STOCK_PORT" >"$RAW/stock.log" 2>&1 &
+  STOCK_PID=$!; PIDS+=("$STOCK_PID")
+  log "stock Spring Cloud Gateway starting (pid $STOCK_PID, log $RAW/stock.log)"
+  wait_http "http://127.0.0.1:$STOCK_PORT/" "$GATEWAY_START_TIMEOUT" "$STOCK_PID" \
+    || die "stock Spring Cloud Gateway did not start within ${GATEWAY_START_TIMEOUT}s (see $RAW/stock.log)"
+}
+
+warm_jvm() { # warm_jvm TARGET: JIT warm-up until the JSON rate stops climbing, then streams
+  local t=$1 url=${URL[$1]} i cur ws=""
+  local -a last=()
+  for ((i = 1; i * 5 <= JVM_WARMUP_MAX; i++)); do
+    cur=$("${PIN_LOAD[@]}" wrk -t1 -c32 -d5s -s "$BENCH_DIR/post.lua" "$url" 2>/dev/null | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
+    cur=${cur:-0}; ws="$ws $cur"; last=("${last[@]: -2}" "$cur")
+    if [ $((i * 5)) -ge "$JVM_WARMUP_MIN" ] && [ ${#last[@]} = 3 ] && awk -v a="${last[0]}" -v b="${last[1]}" -v c="${last[2]}" \
+      'BEGIN { lo = a; hi = a; if (b < lo) lo = b; if (c < lo) lo = c; if (b > hi) hi = b; if (c > hi) hi = c; exit !(lo > 0 && hi <= lo * 1.05) }'; then
+      break
+    fi
+  done
+  R[warm,$t]="$((i * 5 > JVM_WARMUP_MAX ? JVM_WARMUP_MAX : i * 5)) s"
+  log "  warm-up $t: JSON req/s per 5 s window:$ws"
+  "${PIN_LOAD[@]}" node "$BENCH_DIR/client.js" stream --url "$url" --concurrency 32 --warmup 0 \
+    --duration "$JVM_STREAM_WARMUP" --chunks 5 --delay 1 >/dev/null 2>&1 || true
 }
 
 rss_mb() { # rss_mb PID: RSS of the process and its children, MB
@@ -300,6 +343,8 @@ report() {
     echo "Versions: node $(node --version), $(nginx -v 2>&1 | sed 's#.*/#nginx #'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), java $(java -version 2>&1 | head -1 | awk -F'"' '{print $2}')${GATEWAY_JAR:+, gateway $(basename "$GATEWAY_JAR") ($GATEWAY_JAVA_OPTS)}"
     if [ $have_gw = 0 ]; then echo; echo "**Gateway rows skipped: GATEWAY_JAR is not set.**"; fi
     echo
+    echo "JVM warm-up before measuring (see README): $(for t in "${TARGETS[@]}"; do [ -n "${R[warm,$t]:-}" ] && printf '%s %s; ' "${LABEL[$t]}" "${R[warm,$t]}"; done)"
+    echo
     echo "## Non-streaming (wrk, POST JSON)"
     echo
     echo "| target | conns | req/s | p50 ms | p99 ms | errors |"
@@ -335,9 +380,10 @@ report() {
     echo
     echo "| ratio | $(for c in $CONNS; do printf '%s conns | ' "$c"; done)"
     echo "| --- | $(for c in $CONNS; do printf -- '---: | '; done)"
-    local pairs=("gw-llm gw-plain full telemetry / plain route (req/s)" "gw-llm nginx full telemetry / nginx (req/s)"
-      "gw-plain nginx plain route / nginx (req/s)" "gw-llm direct full telemetry / direct (req/s)"
-      "nginx direct nginx / direct (req/s)")
+    local pairs=("gw-llm stock full telemetry / stock Spring Cloud Gateway (req/s)"
+      "gw-llm gw-plain full telemetry / gateway plain route (req/s)" "gw-plain stock gateway plain route / stock Spring Cloud Gateway (req/s)"
+      "gw-llm nginx full telemetry / nginx (req/s)" "stock nginx stock Spring Cloud Gateway / nginx (req/s)"
+      "gw-llm direct full telemetry / direct (req/s)" "nginx direct nginx / direct (req/s)")
     local p a b name
     for p in "${pairs[@]}"; do
       read -r a b name <<<"$p"
@@ -364,8 +410,12 @@ report() {
     if [ $have_gw = 1 ]; then
       local r ok
       for c in $CONNS; do
-        r=$(ratio "${R[rps,gw-llm,$c]:-}" "${R[rps,gw-plain,$c]:-}"); ok=FAIL; [ "$r" != n/a ] && ge "$r" "$T_FULL_VS_PLAIN" && ok=PASS
-        check "full telemetry ≥ ${T_FULL_VS_PLAIN}× plain route req/s @$c" "$ok" "${r}×"
+        if [ -n "${URL[stock]:-}" ]; then
+          r=$(ratio "${R[rps,gw-llm,$c]:-}" "${R[rps,stock,$c]:-}"); ok=FAIL; [ "$r" != n/a ] && ge "$r" "$T_FULL_VS_STOCK" && ok=PASS
+          check "full telemetry ≥ ${T_FULL_VS_STOCK}× stock Spring Cloud Gateway req/s @$c" "$ok" "${r}×"
+        else
+          check "full telemetry ≥ ${T_FULL_VS_STOCK}× stock Spring Cloud Gateway req/s @$c" SKIP "STOCK=0"
+        fi
         r=$(ratio "${R[rps,gw-llm,$c]:-}" "${R[rps,direct,$c]:-}"); ok=FAIL; [ "$r" != n/a ] && ge "$r" "$T_FULL_VS_DIRECT" && ok=PASS
         check "full telemetry ≥ ${T_FULL_VS_DIRECT}× direct req/s @$c" "$ok" "${r}×"
       done
@@ -402,37 +452,42 @@ report() {
 }
 
 # ---- main ---------------------------------------------------------------------------------------
+measure() { # measure TARGET: JSON at each connection count, then streams
+  local t=$1 c
+  alive "$t"
+  log "$t: non-streaming"
+  for c in $CONNS; do run_wrk "$t" "$c"; done
+  log "$t: streaming"
+  for c in $STREAMS; do run_streams "$t" "$c"; done
+  alive "$t"
+}
+
 bench() {
   start_upstream
   add_target direct "http://127.0.0.1:$UPSTREAM_PORT/v1/chat/completions" "" "direct"
   start_nginx
   add_target nginx "http://127.0.0.1:$NGINX_PORT/v1/chat/completions" "$NGINX_PID" "nginx"
-  if [ -n "$GATEWAY_JAR" ]; then
+  local t
+  for t in direct nginx; do smoke "${URL[$t]}" || die "smoke test failed for $t (${URL[$t]})"; measure "$t"; done
+  if [ -z "$GATEWAY_JAR" ]; then
+    log "GATEWAY_JAR not set: skipping the JVM rows (measuring direct and nginx only)"
+  else
+    # One JVM at a time on the proxy core: the stock app is stopped before the gateway starts.
+    if [ "$STOCK" = 1 ]; then
+      build_stock
+      start_stock
+      add_target stock "http://127.0.0.1:$STOCK_PORT/plain/v1/chat/completions" "$STOCK_PID" "stock Spring Cloud Gateway"
+      smoke "${URL[stock]}" || die "smoke test failed for stock (${URL[stock]})"
+      warm_jvm stock
+      measure stock
+      stop_pid "$STOCK_PID"; PID_OF[stock]=""
+    fi
     start_gateway
     add_target gw-plain "http://127.0.0.1:$GATEWAY_PORT/plain/v1/chat/completions" "$GATEWAY_PID" "gateway plain route"
     add_target gw-llm "http://127.0.0.1:$GATEWAY_PORT/llm/v1/chat/completions" "$GATEWAY_PID" "gateway full telemetry"
-  else
-    log "GATEWAY_JAR not set: skipping the gateway rows (measuring direct and nginx only)"
+    for t in gw-plain gw-llm; do smoke "${URL[$t]}" || die "smoke test failed for $t (${URL[$t]})"; done
+    for t in gw-plain gw-llm; do warm_jvm "$t"; measure "$t"; done
   fi
-  local t c
-  for t in "${TARGETS[@]}"; do smoke "${URL[$t]}" || die "smoke test failed for $t (${URL[$t]})"; done
-  if [ -n "$GATEWAY_JAR" ] && [ "$GATEWAY_WARMUP" -gt 0 ]; then
-    local q=$(( (GATEWAY_WARMUP + 3) / 4 ))
-    log "gateway JIT warm-up: ${GATEWAY_WARMUP}s of JSON and streams over both routes"
-    for t in gw-plain gw-llm; do
-      "${PIN_LOAD[@]}" wrk -t1 -c32 -d"${q}s" -s "$BENCH_DIR/post.lua" "${URL[$t]}" >/dev/null 2>&1 || true
-      "${PIN_LOAD[@]}" node "$BENCH_DIR/client.js" stream --url "${URL[$t]}" --concurrency 32 --warmup 0 \
-        --duration "$q" --chunks 5 --delay 1 >/dev/null 2>&1 || true
-    done
-  fi
-  for t in "${TARGETS[@]}"; do
-    alive "$t"
-    log "$t: non-streaming"
-    for c in $CONNS; do run_wrk "$t" "$c"; done
-    log "$t: streaming"
-    for c in $STREAMS; do run_streams "$t" "$c"; done
-    alive "$t"
-  done
   if [ "$MEMORY" = 1 ]; then
   log "memory: $HOLD_STREAMS open streams"
   run_hold nginx
