@@ -17,7 +17,9 @@ GATEWAY_START_TIMEOUT=${GATEWAY_START_TIMEOUT:-120} # seconds
 STOCK=${STOCK:-1}                                  # 1: also measure a default Spring Cloud Gateway app (bench/stock-scg)
 STOCK_JAR=${STOCK_JAR:-}                           # unset: built from bench/stock-scg with the repo's mvnw
 # A JVM is measured once it is warm: 5 s windows of JSON load until three in a row agree within
-# 5 % (at least JVM_WARMUP_MIN, at most JVM_WARMUP_MAX seconds per route), then streams for a while.
+# JVM_WARMUP_SPREAD (at least JVM_WARMUP_MIN, at most JVM_WARMUP_MAX seconds per route), then
+# streams for a while.
+JVM_WARMUP_SPREAD=${JVM_WARMUP_SPREAD:-0.10}
 JVM_WARMUP_MIN=${JVM_WARMUP_MIN:-40}
 JVM_WARMUP_MAX=${JVM_WARMUP_MAX:-240}
 JVM_STREAM_WARMUP=${JVM_STREAM_WARMUP:-10}
@@ -199,8 +201,8 @@ warm_jvm() { # warm_jvm TARGET: JIT warm-up until the JSON rate stops climbing, 
   for ((i = 1; i * 5 <= JVM_WARMUP_MAX; i++)); do
     cur=$("${PIN_LOAD[@]}" wrk -t1 -c32 -d5s -s "$BENCH_DIR/post.lua" "$url" 2>/dev/null | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
     cur=${cur:-0}; ws="$ws $cur"; last=("${last[@]: -2}" "$cur")
-    if [ $((i * 5)) -ge "$JVM_WARMUP_MIN" ] && [ ${#last[@]} = 3 ] && awk -v a="${last[0]}" -v b="${last[1]}" -v c="${last[2]}" \
-      'BEGIN { lo = a; hi = a; if (b < lo) lo = b; if (c < lo) lo = c; if (b > hi) hi = b; if (c > hi) hi = c; exit !(lo > 0 && hi <= lo * 1.05) }'; then
+    if [ $((i * 5)) -ge "$JVM_WARMUP_MIN" ] && [ ${#last[@]} = 3 ] && awk -v a="${last[0]}" -v b="${last[1]}" -v c="${last[2]}" -v s="$JVM_WARMUP_SPREAD" \
+      'BEGIN { lo = a; hi = a; if (b < lo) lo = b; if (c < lo) lo = c; if (b > hi) hi = b; if (c > hi) hi = c; exit !(lo > 0 && hi <= lo * (1 + s)) }'; then
       break
     fi
   done
