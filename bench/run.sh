@@ -165,16 +165,23 @@ stop_pid() { # stop_pid PID: TERM, wait up to 30 s, then KILL
   kill -9 "$1" 2>/dev/null || true
 }
 
-start_gateway() {
-  port_free "$GATEWAY_PORT" || die "port $GATEWAY_PORT busy (set GATEWAY_PORT)"
+start_jvm() { # start_jvm NAME PORT LOG PROBE_PATH JAR [ARG...]: the JVM on the proxy core; sets JVM_PID
+  local name=$1 port=$2 logf=$3 probe=$4 jar=$5
+  shift 5
+  port_free "$port" || die "port $port busy (see the *_PORT settings)"
   # shellcheck disable=SC2086
-  "${PIN_PROXY[@]}" java $GATEWAY_JAVA_OPTS -jar "$GATEWAY_JAR" --server.port="$GATEWAY_PORT" \
-    --spring.config.additional-location="file:$BENCH_DIR/gateway-bench.yml" $GATEWAY_ARGS \
-    >"$OUT/gateway.log" 2>&1 &
-  GATEWAY_PID=$!; PIDS+=("$GATEWAY_PID")
-  log "gateway starting (pid $GATEWAY_PID, log $OUT/gateway.log)"
-  wait_http "http://127.0.0.1:$GATEWAY_PORT/actuator/health" "$GATEWAY_START_TIMEOUT" "$GATEWAY_PID" \
-    || die "gateway did not start within ${GATEWAY_START_TIMEOUT}s (see $OUT/gateway.log)"
+  "${PIN_PROXY[@]}" java $GATEWAY_JAVA_OPTS -jar "$jar" --server.port="$port" "$@" >"$logf" 2>&1 &
+  JVM_PID=$!; PIDS+=("$JVM_PID")
+  log "$name starting (pid $JVM_PID, log $logf)"
+  wait_http "http://127.0.0.1:$port$probe" "$GATEWAY_START_TIMEOUT" "$JVM_PID" \
+    || die "$name did not start within ${GATEWAY_START_TIMEOUT}s (see $logf)"
+}
+
+start_gateway() {
+  # shellcheck disable=SC2086
+  start_jvm gateway "$GATEWAY_PORT" "$OUT/gateway.log" /actuator/health "$GATEWAY_JAR" \
+    --spring.config.additional-location="file:$BENCH_DIR/gateway-bench.yml" $GATEWAY_ARGS
+  GATEWAY_PID=$JVM_PID
 }
 
 build_stock() {
@@ -185,14 +192,9 @@ build_stock() {
     || die "building bench/stock-scg failed (see $RAW/stock-build.log)"
 }
 
-start_stock() {
-  port_free "$STOCK_PORT" || die "port $STOCK_PORT busy (set STOCK_PORT)"
-  # shellcheck disable=SC2086
-  "${PIN_PROXY[@]}" java $GATEWAY_JAVA_OPTS -jar "$STOCK_JAR" --server.port="$STOCK_PORT" >"$RAW/stock.log" 2>&1 &
-  STOCK_PID=$!; PIDS+=("$STOCK_PID")
-  log "stock Spring Cloud Gateway starting (pid $STOCK_PID, log $RAW/stock.log)"
-  wait_http "http://127.0.0.1:$STOCK_PORT/" "$GATEWAY_START_TIMEOUT" "$STOCK_PID" \
-    || die "stock Spring Cloud Gateway did not start within ${GATEWAY_START_TIMEOUT}s (see $RAW/stock.log)"
+start_stock() { # no actuator there: any HTTP answer on / means it is up
+  start_jvm "stock Spring Cloud Gateway" "$STOCK_PORT" "$RAW/stock.log" / "$STOCK_JAR"
+  STOCK_PID=$JVM_PID
 }
 
 warm_jvm() { # warm_jvm TARGET: JIT warm-up until the JSON rate stops climbing, then streams

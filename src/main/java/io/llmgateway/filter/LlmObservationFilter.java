@@ -209,7 +209,7 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 				// The LLM observation is deliberately not written into the Reactor context: its span
 				// reaches the provider through the carrier headers, and with automatic context
 				// propagation every signal crossing a contextWrite restores thread locals (opens a
-				// scope, makes the span current, fills the MDC): the largest single item in the
+				// scope, makes the span current, fills the MDC), the costliest kind of work in the
 				// gateway's CPU profile. Logs of the upstream exchange carry the server span of the
 				// same trace instead.
 				return this.chain.filter(upstream)
