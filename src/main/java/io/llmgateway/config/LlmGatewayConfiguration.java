@@ -2,6 +2,7 @@ package io.llmgateway.config;
 
 import java.util.List;
 
+import io.micrometer.context.ContextRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.ChannelOption;
 import io.micrometer.observation.ObservationRegistry;
@@ -16,6 +17,7 @@ import io.llmgateway.observation.LlmAccessLogObservationHandler;
 import io.llmgateway.observation.LlmMeterObservationHandler;
 import io.llmgateway.observation.LlmObservationConvention;
 import io.llmgateway.observation.LlmTracingObservationHandler;
+import io.llmgateway.observation.ReentrantObservationThreadLocalAccessor;
 import io.llmgateway.pricing.PriceCatalog;
 import io.llmgateway.provider.ProviderAdapter;
 import io.llmgateway.provider.ProviderRegistry;
@@ -23,6 +25,7 @@ import io.llmgateway.provider.openai.OpenAiAdapter;
 import io.llmgateway.usage.TokenEstimator;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.cloud.gateway.config.HttpClientCustomizer;
@@ -80,6 +83,16 @@ public class LlmGatewayConfiguration {
 	@Bean
 	HttpClientCustomizer noDelayTowardsProviders() {
 		return client -> client.option(ChannelOption.TCP_NODELAY, true);
+	}
+
+	/**
+	 * Cheaper automatic context propagation: restoring the observation that is already current
+	 * opens no nested scope (see {@link ReentrantObservationThreadLocalAccessor}).
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty(name = "llm-gateway.reentrant-observation-scopes", matchIfMissing = true)
+	static SmartInitializingSingleton reentrantObservationScopes() {
+		return () -> ReentrantObservationThreadLocalAccessor.install(ContextRegistry.getInstance());
 	}
 
 	@Bean

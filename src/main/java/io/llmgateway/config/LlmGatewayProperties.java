@@ -86,6 +86,14 @@ public class LlmGatewayProperties {
 	@Valid
 	private final AccessLog accessLog = new AccessLog();
 
+	/**
+	 * Whether restoring the observation that is already current on a thread is skipped instead of
+	 * opening a nested scope for it. With automatic Reactor context propagation this is most of
+	 * the restores on a proxied call; skipping them changes no span, log or metric. Read once at
+	 * startup: the accessor it installs is global to the JVM.
+	 */
+	private boolean reentrantObservationScopes = true;
+
 	public boolean isInjectStreamUsage() {
 		return this.injectStreamUsage;
 	}
@@ -148,6 +156,14 @@ public class LlmGatewayProperties {
 
 	public void setPrices(List<ModelPrice> prices) {
 		this.prices = prices;
+	}
+
+	public boolean isReentrantObservationScopes() {
+		return this.reentrantObservationScopes;
+	}
+
+	public void setReentrantObservationScopes(boolean reentrantObservationScopes) {
+		this.reentrantObservationScopes = reentrantObservationScopes;
 	}
 
 	public AccessLog getAccessLog() {

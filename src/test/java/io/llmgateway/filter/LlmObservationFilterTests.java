@@ -14,6 +14,7 @@ import java.util.zip.GZIPOutputStream;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.micrometer.context.ContextRegistry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.netty.DisposableServer;
 
+import io.llmgateway.observation.ReentrantObservationThreadLocalAccessor;
 import io.llmgateway.support.PrometheusScrape;
 import io.llmgateway.support.SseTestUpstream;
 import io.llmgateway.support.TestRoutes;
@@ -217,6 +219,9 @@ class LlmObservationFilterTests {
 			.orElseThrow();
 		assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
 		assertThat(sent.getHeader("traceparent")).isEqualTo("00-" + span.getTraceId() + "-" + span.getSpanId() + "-01");
+		// All of this with restores of the already current observation skipped.
+		assertThat(ContextRegistry.getInstance().getThreadLocalAccessors())
+			.hasAtLeastOneElementOfType(ReentrantObservationThreadLocalAccessor.class);
 	}
 
 	@Test
