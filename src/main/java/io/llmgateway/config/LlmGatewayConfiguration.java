@@ -138,8 +138,9 @@ public class LlmGatewayConfiguration {
 	@Order(Ordered.HIGHEST_PRECEDENCE)
 	@ConditionalOnBean(MeterRegistry.class)
 	LlmMeterObservationHandler llmMeterObservationHandler(MeterRegistry meterRegistry,
-			LlmGatewayProperties properties) {
-		return new LlmMeterObservationHandler(meterRegistry, properties.getMaxModelLabelValues());
+			LlmGatewayProperties properties, ObjectProvider<Tracer> tracer) {
+		return new LlmMeterObservationHandler(meterRegistry, properties.getMaxModelLabelValues(),
+				tracer.getIfUnique());
 	}
 
 	@Bean
