@@ -138,9 +138,8 @@ public class LlmGatewayConfiguration {
 	@Order(Ordered.HIGHEST_PRECEDENCE)
 	@ConditionalOnBean(MeterRegistry.class)
 	LlmMeterObservationHandler llmMeterObservationHandler(MeterRegistry meterRegistry,
-			LlmGatewayProperties properties, ObjectProvider<Tracer> tracer) {
-		return new LlmMeterObservationHandler(meterRegistry, properties.getMaxModelLabelValues(),
-				tracer.getIfUnique());
+			LlmGatewayProperties properties) {
+		return new LlmMeterObservationHandler(meterRegistry, properties.getMaxModelLabelValues());
 	}
 
 	@Bean

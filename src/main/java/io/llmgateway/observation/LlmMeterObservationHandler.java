@@ -18,10 +18,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.observation.MeterObservationHandler;
 import io.micrometer.observation.Observation;
-import io.micrometer.tracing.CurrentTraceContext;
-import io.micrometer.tracing.Span;
-import io.micrometer.tracing.Tracer;
-import io.micrometer.tracing.handler.TracingObservationHandler;
 
 import io.llmgateway.pricing.Cost;
 import io.llmgateway.usage.TokenUsage;
@@ -65,19 +61,7 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 
 	private final ConcurrentMap<Tags, AtomicInteger> activeStreams = new ConcurrentHashMap<>();
 
-	private final Tracer tracer;
-
 	public LlmMeterObservationHandler(MeterRegistry registry, int maxModelLabelValues) {
-		this(registry, maxModelLabelValues, null);
-	}
-
-	/**
-	 * @param tracer when not null, meters are recorded with the call's span current, so that
-	 * histogram exemplars point at it whatever thread-local state the Reactor signal that ended
-	 * the call carried (none, with {@code limited} context propagation)
-	 */
-	public LlmMeterObservationHandler(MeterRegistry registry, int maxModelLabelValues, Tracer tracer) {
-		this.tracer = tracer;
 		this.registry = registry;
 		this.requestModels = new BoundedLabelValues(maxModelLabelValues);
 		this.responseModels = new BoundedLabelValues(maxModelLabelValues);
@@ -97,19 +81,6 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 
 	@Override
 	public void onStop(LlmObservationContext context) {
-		TracingObservationHandler.TracingContext tracing = (this.tracer != null)
-				? context.get(TracingObservationHandler.TracingContext.class) : null;
-		Span span = (tracing != null) ? tracing.getSpan() : null;
-		if (span == null) {
-			record(context);
-			return;
-		}
-		try (CurrentTraceContext.Scope scope = this.tracer.currentTraceContext().maybeScope(span.context())) {
-			record(context);
-		}
-	}
-
-	private void record(LlmObservationContext context) {
 		if (context.isStreamOpened()) {
 			activeStreams(context).decrementAndGet();
 		}
