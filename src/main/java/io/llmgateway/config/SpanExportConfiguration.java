@@ -44,11 +44,16 @@ public class SpanExportConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	BatchSpanProcessor otelSpanProcessor(SpanExporters spanExporters,
-			ObjectProvider<SpanExportingPredicate> spanExportingPredicates, ObjectProvider<SpanReporter> spanReporters,
-			ObjectProvider<SpanFilter> spanFilters, ObjectProvider<MeterProvider> meterProvider,
-			OpenTelemetryTracingProperties properties) {
-		SpanExporter exporter = exporter(spanExporters.list(), spanExportingPredicates.orderedStream().toList(),
+	BatchSpanProcessor otelSpanProcessor(ObjectProvider<SpanExporters> spanExporters,
+			ObjectProvider<SpanExporter> exporters, ObjectProvider<SpanExportingPredicate> spanExportingPredicates,
+			ObjectProvider<SpanReporter> spanReporters, ObjectProvider<SpanFilter> spanFilters,
+			ObjectProvider<MeterProvider> meterProvider, OpenTelemetryTracingProperties properties) {
+		// Boot's SpanExporters bean is defined after this one is decided; without Boot's tracing
+		// auto-configuration (excluded), the exporter beans themselves are used.
+		List<SpanExporter> configured = spanExporters
+			.getIfAvailable(() -> SpanExporters.of(exporters.orderedStream().toList()))
+			.list();
+		SpanExporter exporter = exporter(configured, spanExportingPredicates.orderedStream().toList(),
 				spanReporters.orderedStream().toList(), spanFilters.orderedStream().toList());
 		OpenTelemetryTracingProperties.Export export = properties.getExport();
 		BatchSpanProcessorBuilder builder = BatchSpanProcessor.builder(exporter)

@@ -56,6 +56,13 @@ class SpanExportConfigurationTests {
 	}
 
 	@Test
+	void startsWithoutBootsTracingAutoConfigurationToo() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(SpanExportConfiguration.class))
+			.withBean(io.opentelemetry.sdk.trace.export.SpanExporter.class, () -> this.exported)
+			.run(context -> assertThat(context).hasNotFailed().hasSingleBean(BatchSpanProcessor.class));
+	}
+
+	@Test
 	void theExporterIsUsedDirectlyOnlyWhenNothingNeedsToSeeSpans() {
 		assertThat(SpanExportConfiguration.exporter(List.of(this.exported), List.of(), List.of(), List.of()))
 			.isSameAs(this.exported);
