@@ -208,10 +208,10 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 					.build();
 				// The LLM observation is deliberately not written into the Reactor context: its span
 				// reaches the provider through the carrier headers, and with automatic context
-				// propagation every signal crossing a contextWrite restores thread locals (opens a
-				// scope, makes the span current, fills the MDC), the costliest kind of work in the
-				// gateway's CPU profile. Logs of the upstream exchange carry the server span of the
-				// same trace instead.
+				// propagation (the opt-in `auto`) every signal crossing a contextWrite restores
+				// thread locals (opens a scope, makes the span current, fills the MDC), the costliest
+				// kind of work in the gateway's CPU profile. Under `auto`, logs of the upstream
+				// exchange carry the server span of the same trace instead.
 				return this.chain.filter(upstream)
 					.onErrorResume(error -> resendOnce(error, upstream, original))
 					.onErrorResume(error -> failed(error, context, original))
