@@ -12,6 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import io.llmgateway.attribution.AttributionResolver;
 import io.llmgateway.filter.LlmObservationFilter;
+import io.llmgateway.filter.UpstreamFailureFilter;
 import io.llmgateway.observation.DefaultLlmObservationConvention;
 import io.llmgateway.observation.LlmAccessLogObservationHandler;
 import io.llmgateway.observation.LlmMeterObservationHandler;
@@ -132,6 +133,11 @@ public class LlmGatewayConfiguration {
 			AttributionResolver attribution, TokenEstimator estimator, PriceCatalog prices, JsonMapper jsonMapper) {
 		return new LlmObservationFilter(providers, properties, observations.getIfAvailable(() -> ObservationRegistry.NOOP),
 				convention, attribution, estimator, prices, jsonMapper);
+	}
+
+	@Bean
+	UpstreamFailureFilter upstreamFailureFilter(JsonMapper jsonMapper) {
+		return new UpstreamFailureFilter(jsonMapper);
 	}
 
 	@Bean

@@ -6,8 +6,11 @@ import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeoutException;
 
+import javax.net.ssl.SSLException;
+
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.handler.timeout.WriteTimeoutException;
+import reactor.netty.channel.AbortedException;
 import reactor.netty.http.client.PrematureCloseException;
 
 import org.springframework.http.HttpStatus;
@@ -91,15 +94,40 @@ final class Failures {
 	}
 
 	/**
-	 * Whether the failure proves the upstream never got the whole request: Reactor Netty saw the
-	 * connection close while it was still sending it ("... BEFORE response, while sending request
-	 * body"). An upstream cannot act on a request it has not fully received, so sending it again
-	 * cannot make a second call.
+	 * Whether the failure proves the upstream never got the whole request: Reactor Netty found
+	 * the pooled connection closed before it wrote anything ("... BEFORE send operation"), or saw
+	 * it close while it was still sending the request ("... BEFORE response, while sending
+	 * request body"). An upstream cannot act on a request it has not fully received, so sending
+	 * it again cannot make a second call.
 	 */
 	static boolean requestNotSent(Throwable error) {
 		for (Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
-			if (t instanceof PrematureCloseException && t.getMessage() != null
-					&& t.getMessage().contains("BEFORE response, while sending request")) {
+			String message = t.getMessage();
+			if (message == null) {
+				continue;
+			}
+			if (t instanceof PrematureCloseException && message.contains("BEFORE response, while sending request")) {
+				return true;
+			}
+			if (t instanceof AbortedException && message.contains("BEFORE send operation")) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether the upstream connection failed: not reachable, reset or closed, or silent past a
+	 * timeout. Anything else (a bug, a refused route) is not the upstream's and is left to
+	 * Spring's error handling.
+	 */
+	static boolean isUpstreamFailure(Throwable error) {
+		if (!OTHER.equals(errorType(error))) {
+			return true;
+		}
+		for (Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
+			if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof SSLException
+					|| t instanceof AbortedException) {
 				return true;
 			}
 		}

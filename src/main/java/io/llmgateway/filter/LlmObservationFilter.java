@@ -1,7 +1,6 @@
 package io.llmgateway.filter;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -14,7 +13,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 import io.llmgateway.attribution.AttributionResolver;
 import io.llmgateway.config.LlmGatewayProperties;
@@ -45,7 +43,6 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -227,9 +224,10 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 				Observation observation = start(context,
 						reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
 				ServerHttpResponse response = this.exchange.getResponse();
-				return writeError(response, HttpStatus.CONTENT_TOO_LARGE, "request_too_large",
+				return GatewayErrors.write(response, HttpStatus.CONTENT_TOO_LARGE, "request_too_large",
 						"Request body is larger than the gateway's limit of "
-								+ properties.getMaxRequestBodySize().toBytes() + " bytes")
+								+ properties.getMaxRequestBodySize().toBytes() + " bytes",
+						this.route.getId(), json)
 					.doFinally(signal -> finish(signal, context, observation, null));
 			});
 		}
@@ -301,43 +299,14 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 		 * again; nothing has been sent to the client yet.
 		 */
 		private Mono<Void> resendOnce(Throwable error, ServerWebExchange upstream, ServerHttpResponse original) {
-			if (!Failures.requestNotSent(error) || original.isCommitted()) {
-				return Mono.error(error);
-			}
-			logger.debug("Upstream connection of route '" + this.route.getId()
-					+ "' closed before the request was sent; sending it again", error);
-			return Mono.defer(() -> {
-				ServerWebExchangeUtils.reset(upstream);
-				return this.chain.filter(upstream);
-			});
+			return GatewayErrors.resendOnce(Failures.requestNotSent(error), error, upstream, this.chain, original,
+					this.route.getId());
 		}
 
 		private Mono<Void> failed(Throwable error, LlmObservationContext context, ServerHttpResponse response) {
 			String errorType = Failures.errorType(error);
 			context.failure(errorType);
-			if (response.isCommitted()) {
-				return Mono.error(error);
-			}
-			HttpStatus status = Failures.statusFor(errorType);
-			String message = (status == HttpStatus.GATEWAY_TIMEOUT) ? "The upstream LLM provider did not answer in time"
-					: "The upstream LLM provider could not be reached or closed the connection";
-			return writeError(response, status, errorType, message);
-		}
-
-		private Mono<Void> writeError(ServerHttpResponse response, HttpStatus status, String code, String message) {
-			ObjectNode error = json.createObjectNode();
-			ObjectNode detail = error.putObject("error");
-			detail.put("message", message);
-			detail.put("type", "gateway_error");
-			detail.put("code", code);
-			detail.put("route", this.route.getId());
-			byte[] bytes = json.writeValueAsString(error).getBytes(StandardCharsets.UTF_8);
-			response.setStatusCode(status);
-			HttpHeaders headers = response.getHeaders();
-			headers.clear();
-			headers.setContentType(MediaType.APPLICATION_JSON);
-			headers.setContentLength(bytes.length);
-			return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(bytes)));
+			return GatewayErrors.upstreamFailed(error, errorType, response, this.route.getId(), json);
 		}
 
 		private void finish(SignalType signal, LlmObservationContext context, Observation observation,

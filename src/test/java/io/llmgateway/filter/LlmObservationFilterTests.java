@@ -51,6 +51,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -118,6 +119,8 @@ class LlmObservationFilterTests {
 			.plain("plain", wiremock, "/plain")
 			.llm("slow", wiremock, "/slow", 300)
 			.llm("closed", "http://127.0.0.1:" + closedPort, "/closed")
+			.plain("closed-plain", "http://127.0.0.1:" + closedPort, "/closed-plain")
+			.plain("slow-plain", wiremock, "/slow-plain", 300)
 			.llm("endless", "http://127.0.0.1:" + endlessUpstream.port(), "/endless");
 		registry.add("llm-gateway.stream-idle-timeout", () -> "1s");
 		registry.add("llm-gateway.max-request-body-size", () -> "64KB");
@@ -481,12 +484,12 @@ class LlmObservationFilterTests {
 			.json("{}");
 	}
 
-	@Test
-	void anUnreachableUpstreamGetsAClearBadGateway() {
-		this.client.post()
-			.uri("/closed/v1/chat/completions")
+	/** A 502 with the gateway's JSON error naming the route; the body is there for more checks. */
+	private WebTestClient.BodyContentSpec postExpectingBadGateway(String uri, String body, String route) {
+		return this.client.post()
+			.uri(uri)
 			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue("{\"model\":\"unreachable-model\",\"messages\":[]}")
+			.bodyValue(body)
 			.exchange()
 			.expectStatus()
 			.isEqualTo(502)
@@ -496,7 +499,30 @@ class LlmObservationFilterTests {
 			.jsonPath("$.error.type")
 			.isEqualTo("gateway_error")
 			.jsonPath("$.error.route")
-			.isEqualTo("closed");
+			.isEqualTo(route);
+	}
+
+	@Test
+	void aPlainRouteAnswersAnUnreachableUpstreamAndATimeoutTheSameWay() {
+		postExpectingBadGateway("/closed-plain/v1/anything", "{}", "closed-plain").jsonPath("$.error.code")
+			.isEqualTo("_OTHER");
+		upstream.stubFor(get(urlEqualTo("/v1/models")).willReturn(aResponse().withFixedDelay(3000).withBody("{}")));
+		this.client.get()
+			.uri("/slow-plain/v1/models")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(504)
+			.expectBody()
+			.jsonPath("$.error.code")
+			.isEqualTo("timeout")
+			.jsonPath("$.error.route")
+			.isEqualTo("slow-plain");
+	}
+
+	@Test
+	void anUnreachableUpstreamGetsAClearBadGateway() {
+		postExpectingBadGateway("/closed/v1/chat/completions", "{\"model\":\"unreachable-model\",\"messages\":[]}",
+				"closed");
 		assertThat(awaitCall(Map.of("gen_ai_request_model", "unreachable-model")).sum(
 				"gen_ai_client_operation_duration_seconds_count",
 				Map.of("gen_ai_request_model", "unreachable-model", "error_type", "_OTHER"))).isEqualTo(1);

@@ -38,6 +38,11 @@ public final class TestRoutes {
 		return add(id, uri, pathPrefix, false, null);
 	}
 
+	/** A route without LLM metadata, with a response timeout (milliseconds) in its metadata. */
+	public TestRoutes plain(String id, String uri, String pathPrefix, long responseTimeoutMillis) {
+		return add(id, uri, pathPrefix, false, responseTimeoutMillis);
+	}
+
 	private TestRoutes add(String id, String uri, String pathPrefix, boolean llm, Long responseTimeoutMillis) {
 		String key = ROUTES + "[" + this.index++ + "]";
 		this.registry.add(key + ".id", () -> id);
