@@ -126,12 +126,12 @@ final class Failures {
 			return true;
 		}
 		for (Throwable t = error; t != null; t = (t.getCause() == t) ? null : t.getCause()) {
-			if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof SSLException
-					|| t instanceof AbortedException) {
+			if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof SSLException) {
 				return true;
 			}
 		}
-		return false;
+		// Reactor Netty also aborts when the client leaves; only the upstream's "before send" is ours.
+		return requestNotSent(error);
 	}
 
 	/** The status a client gets for a failure that happened before any response. */

@@ -31,6 +31,8 @@ class FailuresTests {
 		assertThat(Failures.isUpstreamFailure(new ResponseStatusException(
 				HttpStatus.GATEWAY_TIMEOUT))).isTrue();
 		assertThat(Failures.isUpstreamFailure(new IllegalStateException("a bug"))).isFalse();
+		// What the server side raises when the client hangs up mid-upload: not the upstream's.
+		assertThat(Failures.isUpstreamFailure(new AbortedException("Connection has been closed"))).isFalse();
 		assertThat(Failures.isUpstreamFailure(new ResponseStatusException(
 				HttpStatus.NOT_FOUND))).isFalse();
 	}
