@@ -13,6 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 import io.llmgateway.attribution.AttributionResolver;
 import io.llmgateway.filter.LlmObservationFilter;
 import io.llmgateway.filter.UpstreamFailureFilter;
+import io.llmgateway.filter.UpstreamResendFilter;
 import io.llmgateway.observation.DefaultLlmObservationConvention;
 import io.llmgateway.observation.LlmAccessLogObservationHandler;
 import io.llmgateway.observation.LlmMeterObservationHandler;
@@ -138,6 +139,11 @@ public class LlmGatewayConfiguration {
 	@Bean
 	UpstreamFailureFilter upstreamFailureFilter(JsonMapper jsonMapper) {
 		return new UpstreamFailureFilter(jsonMapper);
+	}
+
+	@Bean
+	UpstreamResendFilter upstreamResendFilter() {
+		return new UpstreamResendFilter();
 	}
 
 	@Bean

@@ -203,6 +203,8 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 					.request(upstreamRequest(sent, context.getCarrier(), usageInjected))
 					.response(response)
 					.build();
+				// The body is held in memory: UpstreamResendFilter may send it again.
+				upstream.getAttributes().put(UpstreamResendFilter.REPLAYABLE_BODY_ATTR, Boolean.TRUE);
 				// The LLM observation is deliberately not written into the Reactor context: its span
 				// reaches the provider through the carrier headers, and with automatic context
 				// propagation (the opt-in `auto`) every signal crossing a contextWrite restores
@@ -210,8 +212,7 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 				// kind of work in the gateway's CPU profile. Under `auto`, logs of the upstream
 				// exchange carry the server span of the same trace instead.
 				return this.chain.filter(upstream)
-					.onErrorResume(error -> resendOnce(error, upstream, original))
-					.onErrorResume(error -> failed(error, context, original))
+					.onErrorResume(error -> failed(error, context))
 					.doFinally(signal -> finish(signal, context, observation, response));
 			});
 		}
@@ -223,8 +224,7 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 			return Mono.deferContextual(reactorContext -> {
 				Observation observation = start(context,
 						reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
-				ServerHttpResponse response = this.exchange.getResponse();
-				return GatewayErrors.write(response, HttpStatus.CONTENT_TOO_LARGE, "request_too_large",
+				return GatewayErrors.write(this.exchange, HttpStatus.CONTENT_TOO_LARGE, "request_too_large",
 						"Request body is larger than the gateway's limit of "
 								+ properties.getMaxRequestBodySize().toBytes() + " bytes",
 						this.route.getId(), json)
@@ -291,22 +291,10 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 			};
 		}
 
-		/**
-		 * Sends the request once more when the upstream provably did not get it: the connection
-		 * closed before the request was even sent, typically a pooled connection the upstream
-		 * closed for idleness at that very moment. (Reactor Netty itself retries only when the
-		 * close is seen before the headers go out.) The body is held in memory, so it can be sent
-		 * again; nothing has been sent to the client yet.
-		 */
-		private Mono<Void> resendOnce(Throwable error, ServerWebExchange upstream, ServerHttpResponse original) {
-			return GatewayErrors.resendOnce(Failures.requestNotSent(error), error, upstream, this.chain, original,
-					this.route.getId());
-		}
-
-		private Mono<Void> failed(Throwable error, LlmObservationContext context, ServerHttpResponse response) {
+		private Mono<Void> failed(Throwable error, LlmObservationContext context) {
 			String errorType = Failures.errorType(error);
 			context.failure(errorType);
-			return GatewayErrors.upstreamFailed(error, errorType, response, this.route.getId(), json);
+			return GatewayErrors.upstreamFailed(error, errorType, this.exchange, this.route.getId(), json);
 		}
 
 		private void finish(SignalType signal, LlmObservationContext context, Observation observation,

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,6 +89,12 @@ class BadInputTests {
 		registry.add("llm-gateway.stream-idle-timeout", () -> "3s");
 		registry.add("llm-gateway.max-request-body-size", () -> "64KB");
 		registry.add("llm-gateway.max-frame-size", () -> "4KB");
+		// CORS headers are set before the routing filters run; a gateway error must keep them,
+		// or a browser reports a CORS failure instead of the error.
+		registry.add("spring.cloud.gateway.server.webflux.globalcors.cors-configurations.[/**].allowed-origins",
+				() -> ORIGIN);
+		registry.add("spring.cloud.gateway.server.webflux.globalcors.cors-configurations.[/**].allowed-methods",
+				() -> "*");
 		scripts();
 	}
 
@@ -247,6 +254,22 @@ class BadInputTests {
 
 	static final AtomicInteger canaries = new AtomicInteger();
 
+	static final String ORIGIN = "https://app.example";
+
+	/**
+	 * Scripts a request that the upstream reads in full and then closes the connection on
+	 * without a word; the next one is answered. Returns how many requests it has read.
+	 */
+	static AtomicInteger closedOnceThenAnswered(String script) {
+		AtomicInteger read = new AtomicInteger();
+		upstream.script(script, (socket, out, request) -> {
+			if (read.incrementAndGet() > 1) {
+				write(out, response(200, "application/json", JSON));
+			}
+		});
+		return read;
+	}
+
 	// Upstream misbehaviour.
 
 	@Test
@@ -370,6 +393,66 @@ class BadInputTests {
 		assertThat(result.text()).contains("overloaded");
 		assertThat(awaitCall("stream-503").labels()).containsEntry("error_type", "503").containsEntry("stream", "true");
 		assertThat(scrape().anyWith("llm_gateway_tokens_total", Map.of("gen_ai_request_model", "stream-503"))).isFalse();
+	}
+
+	// Upstream failures before an answer, on LLM and plain routes.
+
+	@Test
+	void aBodylessGetWhoseConnectionClosesBeforeAnyAnswerIsSentOnceMoreAndCountedOnce() {
+		AtomicInteger read = closedOnceThenAnswered("get-closed-once");
+		double before = gatewayRequests("plain");
+		Raw result = send(HttpMethod.GET, "/plain/v1/models", "get-closed-once", Map.of(), null);
+		assertThat(result.status()).isEqualTo(200);
+		assertThat(result.text()).isEqualTo(JSON);
+		// The upstream read the GET twice: an idempotent request without a body may be.
+		assertThat(read).hasValue(2);
+		// One client call, one sample: the resend goes through routing only, not the whole chain.
+		await().atMost(Duration.ofSeconds(5)).until(() -> gatewayRequests("plain") - before >= 1);
+		assertThat(gatewayRequests("plain") - before).isEqualTo(1);
+	}
+
+	@Test
+	void aPostWhoseConnectionClosesAfterItWentOutIsAnsweredWithABadGatewayNotSentTwice() {
+		AtomicInteger read = closedOnceThenAnswered("post-closed-once");
+		Raw result = send(HttpMethod.POST, "/plain/v1/chat/completions", "post-closed-once",
+				Map.of("Content-Type", "application/json", "Origin", ORIGIN), "{\"model\":\"p\"}".getBytes(StandardCharsets.UTF_8));
+		assertClearBadGateway(result, "plain");
+		assertThat(read).hasValue(1);
+	}
+
+	@Test
+	void anLlmCallWhoseConnectionClosesAfterItWentOutIsAnsweredWithABadGatewayNotSentTwice() {
+		AtomicInteger read = closedOnceThenAnswered("llm-closed-once");
+		Raw result = send(HttpMethod.POST, "/bad/v1/chat/completions", "llm-closed-once",
+				Map.of("Content-Type", "application/json", "Origin", ORIGIN),
+				"{\"model\":\"llm-closed-once\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8));
+		assertClearBadGateway(result, "bad");
+		assertThat(read).hasValue(1);
+		assertThat(awaitCall("llm-closed-once").labels()).containsEntry("error_type", "upstream_reset");
+	}
+
+	@Test
+	void aPlainRouteWhoseUpstreamResetsMidBodyBreaksTheClientsBodyOffToo() {
+		Raw result = send(HttpMethod.POST, "/plain/v1/chat/completions", "sse-reset-mid-stream",
+				Map.of("Content-Type", "application/json"), "{\"stream\":true}".getBytes(StandardCharsets.UTF_8));
+		assertThat(result.status()).isEqualTo(200);
+		assertThat(String.join("", EVENTS)).startsWith(result.text());
+		// Not a stream that looks complete: the client's body fails as the upstream's did.
+		assertThat(result.error()).isNotNull();
+	}
+
+	/** A JSON 502 for an upstream reset on the route that keeps the CORS headers already set. */
+	private static void assertClearBadGateway(Raw result, String routeId) {
+		assertThat(result.status()).isEqualTo(502);
+		assertThat(result.text()).contains("\"type\":\"gateway_error\"")
+			.contains("\"code\":\"upstream_reset\"")
+			.contains("\"route\":\"" + routeId + "\"");
+		assertThat(result.headers().get("Content-Type")).isEqualTo("application/json");
+		assertThat(result.headers().get("Access-Control-Allow-Origin")).isEqualTo(ORIGIN);
+	}
+
+	private double gatewayRequests(String routeId) {
+		return scrape().sum("spring_cloud_gateway_requests_seconds_count", Map.of("routeId", routeId));
 	}
 
 	// Client misbehaviour.
@@ -501,29 +584,36 @@ class BadInputTests {
 		return post(script, "application/json", "x-ignored", "-", json.getBytes(StandardCharsets.UTF_8));
 	}
 
-	/** Posts with a client that keeps what arrived before a body broke off, and the error. */
 	private Raw post(String script, String contentType, String header, String value, byte[] body) {
+		return send(HttpMethod.POST, "/bad/v1/chat/completions", script,
+				Map.of("Content-Type", contentType, header, value), body);
+	}
+
+	/**
+	 * Sends a request with a client that keeps what arrived before a body broke off, and the
+	 * error. A {@code null} body sends none.
+	 */
+	private Raw send(HttpMethod method, String path, String script, Map<String, String> requestHeaders, byte[] body) {
 		AtomicReference<Integer> status = new AtomicReference<>();
 		AtomicReference<HttpHeaders> headers = new AtomicReference<>();
 		AtomicReference<Throwable> error = new AtomicReference<>();
 		ByteArrayOutputStream received = new ByteArrayOutputStream();
-		HttpClient.create()
-			.headers(h -> h.set("Content-Type", contentType).set("x-script", script).set(header, value))
-			.post()
-			.uri("http://127.0.0.1:" + this.port + "/bad/v1/chat/completions")
-			.send(ByteBufFlux.fromString(Mono.just(new String(body, StandardCharsets.ISO_8859_1)),
-					StandardCharsets.ISO_8859_1, io.netty.buffer.ByteBufAllocator.DEFAULT))
-			.response((response, content) -> {
-				status.set(response.status().code());
-				headers.set(response.responseHeaders());
-				return content.asByteArray().doOnNext(received::writeBytes);
-			})
-			.then()
-			.onErrorResume(ex -> {
-				error.set(ex);
-				return Mono.empty();
-			})
-			.block(Duration.ofSeconds(15));
+		HttpClient client = HttpClient.create().headers(h -> {
+			h.set("x-script", script);
+			requestHeaders.forEach(h::set);
+		});
+		HttpClient.RequestSender request = client.request(method).uri("http://127.0.0.1:" + this.port + path);
+		HttpClient.ResponseReceiver<?> receiver = (body == null) ? request
+				: request.send(ByteBufFlux.fromString(Mono.just(new String(body, StandardCharsets.ISO_8859_1)),
+						StandardCharsets.ISO_8859_1, io.netty.buffer.ByteBufAllocator.DEFAULT));
+		receiver.response((response, content) -> {
+			status.set(response.status().code());
+			headers.set(response.responseHeaders());
+			return content.asByteArray().doOnNext(received::writeBytes);
+		}).then().onErrorResume(ex -> {
+			error.set(ex);
+			return Mono.empty();
+		}).block(Duration.ofSeconds(15));
 		return new Raw(status.get(), headers.get(), received.toByteArray(), error.get());
 	}
 

@@ -212,14 +212,17 @@ class PooledConnectionTests {
 		void aNonLlmRouteAnswersTheRaceWithAClearBadGatewayToo() throws Exception {
 			// A plain route streams the client's body upstream and cannot send it twice: a call
 			// that loses the race is answered 502 with the same JSON error as an LLM call.
-			answeredOrClearBadGateway(hammer(this.port, "plain", 20, 390, 410), "pooled-plain");
+			int before = received.get();
+			long answered = answeredOrClearBadGateway(hammer(this.port, "plain", 20, 390, 410), "pooled-plain");
+			assertThat(received.get() - before).isEqualTo(answered);
 		}
 
 		@Test
 		void aBodylessIdempotentCallOnANonLlmRouteIsSentAgain() throws Exception {
 			int before = receivedGets.get();
 			// No body to stream twice, an idempotent method: a GET that meets a closing connection
-			// before any answer is sent again.
+			// before any answer is sent again. (The race is rare enough that this mostly passes
+			// without the resend too; BadInputTests closes a connection on purpose.)
 			List<Outcome> gets = hammer(this.port, "plain", false, 40, 390, 410);
 			long answered = answeredOrClearBadGateway(gets, "pooled-plain");
 			assertThat(receivedGets.get() - before).isEqualTo(answered);
