@@ -8,10 +8,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
@@ -61,6 +63,8 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 
 	private final ConcurrentMap<Tags, AtomicInteger> activeStreams = new ConcurrentHashMap<>();
 
+	private final ConcurrentMap<SeriesKey, SeriesMeters> series = new ConcurrentHashMap<>();
+
 	public LlmMeterObservationHandler(MeterRegistry registry, int maxModelLabelValues) {
 		this.registry = registry;
 		this.requestModels = new BoundedLabelValues(maxModelLabelValues);
@@ -84,115 +88,175 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 		if (context.isStreamOpened()) {
 			activeStreams(context).decrementAndGet();
 		}
-		Tags common = commonTags(context);
+		SeriesMeters meters = seriesOf(context);
 		String errorType = context.errorType();
-		Timer.builder(DURATION)
-			.description("Duration of LLM calls, from request received to last response byte sent")
-			.tags(common)
-			.tag("error_type", (errorType != null) ? errorType : "")
-			.serviceLevelObjectives(DURATION_BUCKETS)
-			.register(this.registry)
+		meters.duration((errorType != null) ? errorType : "")
 			.record(context.durationNanos(), TimeUnit.NANOSECONDS);
 		TokenUsage usage = context.usage();
 		if (usage != null) {
 			String source = context.usageSource().value();
-			recordTokenUsage(common, "input", source, usage.input());
-			countTokens(common, "input", source, usage.input(), true);
+			meters.tokenUsage("input", source).record(usage.input());
+			meters.tokens("input", source).increment(usage.input());
 			if (context.isOutputTokensKnown()) {
-				recordTokenUsage(common, "output", source, usage.output());
-				countTokens(common, "output", source, usage.output(), true);
+				meters.tokenUsage("output", source).record(usage.output());
+				meters.tokens("output", source).increment(usage.output());
 			}
-			countTokens(common, "cache_read_input", source, usage.cacheReadInput(), false);
-			countTokens(common, "cache_write_input", source, usage.cacheWriteInput(), false);
-			countTokens(common, "reasoning_output", source, usage.reasoningOutput(), false);
-			recordCost(common, context.cost());
+			countIfAny(() -> meters.tokens("cache_read_input", source), usage.cacheReadInput());
+			countIfAny(() -> meters.tokens("cache_write_input", source), usage.cacheWriteInput());
+			countIfAny(() -> meters.tokens("reasoning_output", source), usage.reasoningOutput());
+			recordCost(meters, context.cost());
 		}
 		long ttfc = context.timeToFirstChunkNanos();
 		if (context.isStreamOpened() && ttfc >= 0) {
-			Timer.builder(TIME_TO_FIRST_CHUNK)
-				.description("Time from request received to the first content chunk sent to the client")
-				.tags(common)
-				.serviceLevelObjectives(DURATION_BUCKETS)
-				.register(this.registry)
-				.record(ttfc, TimeUnit.NANOSECONDS);
+			meters.timeToFirstChunk().record(ttfc, TimeUnit.NANOSECONDS);
 			if (usage != null && context.isOutputTokensKnown() && usage.output() >= 2) {
 				long perToken = (context.durationNanos() - ttfc) / (usage.output() - 1);
-				Timer.builder(TIME_PER_OUTPUT_TOKEN)
-					.description("Time per output token after the first chunk of a stream")
-					.tags(common)
-					.serviceLevelObjectives(DURATION_BUCKETS)
-					.register(this.registry)
-					.record(perToken, TimeUnit.NANOSECONDS);
+				meters.timePerOutputToken().record(perToken, TimeUnit.NANOSECONDS);
 			}
 		}
 		if (context.isUsageInjected()) {
-			Counter.builder(USAGE_INJECTIONS)
-				.description("Streaming calls where the gateway asked the provider for usage the client had not asked for")
-				.tags(common)
-				.register(this.registry)
-				.increment();
+			meters.usageInjections().increment();
 		}
 	}
 
-	private void recordCost(Tags common, Cost cost) {
+	private static void recordCost(SeriesMeters meters, Cost cost) {
 		if (cost == null) {
-			Counter.builder(UNPRICED_CALLS)
+			meters.unpricedCalls().increment();
+			return;
+		}
+		meters.cost("input").increment(cost.input());
+		meters.cost("output").increment(cost.output());
+		countIfAny(() -> meters.cost("cache_read_input"), cost.cacheReadInput());
+		countIfAny(() -> meters.cost("cache_write_input"), cost.cacheWriteInput());
+		countIfAny(() -> meters.cost("reasoning_output"), cost.reasoningOutput());
+	}
+
+	/**
+	 * Adds to a counter that is not always expected; a zero amount does not create the series.
+	 * (The supplier keeps the lookup, and so the series, from happening for zero.)
+	 */
+	private static void countIfAny(Supplier<Counter> counter, double amount) {
+		if (amount > 0) {
+			counter.get().increment(amount);
+		}
+	}
+
+	private SeriesMeters seriesOf(LlmObservationContext context) {
+		SeriesKey key = new SeriesKey(context.operation().value(), context.providerName(),
+				this.requestModels.bound(DefaultLlmObservationConvention.orUnknown(context.request().model())),
+				this.responseModels.bound(DefaultLlmObservationConvention.orUnknown(context.response().responseModel())),
+				context.route(), context.request().stream(), context.attribution());
+		SeriesMeters meters = this.series.get(key);
+		return (meters != null) ? meters : this.series.computeIfAbsent(key, SeriesMeters::new);
+	}
+
+	/** The common tags of a call; their values are bounded before they get here. */
+	private record SeriesKey(String operation, String provider, String requestModel, String responseModel,
+			String route, boolean stream, Map<String, String> attribution) {
+
+		Tags tags() {
+			List<Tag> tags = new ArrayList<>(6 + this.attribution.size());
+			tags.add(Tag.of("gen_ai.operation.name", this.operation));
+			tags.add(Tag.of("gen_ai.provider.name", this.provider));
+			tags.add(Tag.of("gen_ai.request.model", this.requestModel));
+			tags.add(Tag.of("gen_ai.response.model", this.responseModel));
+			tags.add(Tag.of("route", this.route));
+			tags.add(Tag.of("stream", Boolean.toString(this.stream)));
+			for (Map.Entry<String, String> label : this.attribution.entrySet()) {
+				tags.add(Tag.of(label.getKey(), label.getValue()));
+			}
+			return Tags.of(tags);
+		}
+
+	}
+
+	/**
+	 * The meters of one combination of common tags, each registered on first use and then held:
+	 * a registry lookup builds and sorts tags and an id for every meter of every call, which
+	 * showed up as a few percent of the gateway's CPU.
+	 */
+	private final class SeriesMeters {
+
+		private final Tags common;
+
+		private final Map<String, Meter> meters = new ConcurrentHashMap<>();
+
+		SeriesMeters(SeriesKey key) {
+			this.common = key.tags();
+		}
+
+		Timer duration(String errorType) {
+			return held("duration|" + errorType, () -> Timer.builder(DURATION)
+				.description("Duration of LLM calls, from request received to last response byte sent")
+				.tags(this.common)
+				.tag("error_type", errorType)
+				.serviceLevelObjectives(DURATION_BUCKETS)
+				.register(registry));
+		}
+
+		DistributionSummary tokenUsage(String type, String source) {
+			return held("usage|" + type + "|" + source, () -> DistributionSummary.builder(TOKEN_USAGE)
+				.description("Tokens per LLM call")
+				.tags(this.common)
+				.tag("gen_ai.token.type", type)
+				.tag("usage_source", source)
+				.serviceLevelObjectives(TOKEN_BUCKETS)
+				.register(registry));
+		}
+
+		Counter tokens(String type, String source) {
+			return held("tokens|" + type + "|" + source, () -> Counter.builder(TOKENS)
+				.description("Tokens of LLM calls, by type")
+				.tags(this.common)
+				.tags("token_type", type, "usage_source", source)
+				.register(registry));
+		}
+
+		Counter cost(String type) {
+			return held("cost|" + type, () -> Counter.builder(COST)
+				.description("Cost of LLM calls in US dollars, from the price catalog")
+				.tags(this.common)
+				.tag("cost_type", type)
+				.register(registry));
+		}
+
+		Timer timeToFirstChunk() {
+			return held("ttfc", () -> Timer.builder(TIME_TO_FIRST_CHUNK)
+				.description("Time from request received to the first content chunk sent to the client")
+				.tags(this.common)
+				.serviceLevelObjectives(DURATION_BUCKETS)
+				.register(registry));
+		}
+
+		Timer timePerOutputToken() {
+			return held("tpot", () -> Timer.builder(TIME_PER_OUTPUT_TOKEN)
+				.description("Time per output token after the first chunk of a stream")
+				.tags(this.common)
+				.serviceLevelObjectives(DURATION_BUCKETS)
+				.register(registry));
+		}
+
+		Counter usageInjections() {
+			return held("injections", () -> Counter.builder(USAGE_INJECTIONS)
+				.description(
+						"Streaming calls where the gateway asked the provider for usage the client had not asked for")
+				.tags(this.common)
+				.register(registry));
+		}
+
+		Counter unpricedCalls() {
+			return held("unpriced", () -> Counter.builder(UNPRICED_CALLS)
 				.description("LLM calls whose model has no price: their cost is not counted")
-				.tags(common)
-				.register(this.registry)
-				.increment();
-			return;
+				.tags(this.common)
+				.register(registry));
 		}
-		countCost(common, "input", cost.input(), true);
-		countCost(common, "output", cost.output(), true);
-		countCost(common, "cache_read_input", cost.cacheReadInput(), false);
-		countCost(common, "cache_write_input", cost.cacheWriteInput(), false);
-		countCost(common, "reasoning_output", cost.reasoningOutput(), false);
-	}
 
-	private void recordTokenUsage(Tags common, String type, String source, long tokens) {
-		DistributionSummary.builder(TOKEN_USAGE)
-			.description("Tokens per LLM call")
-			.tags(common)
-			.tag("gen_ai.token.type", type)
-			.tag("usage_source", source)
-			.serviceLevelObjectives(TOKEN_BUCKETS)
-			.register(this.registry)
-			.record(tokens);
-	}
-
-	private void countTokens(Tags common, String type, String source, long tokens, boolean always) {
-		count(TOKENS, "Tokens of LLM calls, by type", common.and("token_type", type, "usage_source", source), tokens,
-				always);
-	}
-
-	private void countCost(Tags common, String type, double usd, boolean always) {
-		count(COST, "Cost of LLM calls in US dollars, from the price catalog", common.and("cost_type", type), usd,
-				always);
-	}
-
-	/** Adds to a counter; a zero amount creates the series only where it is always expected. */
-	private void count(String name, String description, Tags tags, double amount, boolean always) {
-		if (amount <= 0 && !always) {
-			return;
+		@SuppressWarnings("unchecked")
+		private <M extends Meter> M held(String key, Supplier<M> register) {
+			Meter meter = this.meters.get(key);
+			return (M) ((meter != null) ? meter : this.meters.computeIfAbsent(key, k -> register.get()));
 		}
-		Counter.builder(name).description(description).tags(tags).register(this.registry).increment(amount);
-	}
 
-	private Tags commonTags(LlmObservationContext context) {
-		List<Tag> tags = new ArrayList<>(6 + context.attribution().size());
-		tags.add(Tag.of("gen_ai.operation.name", context.operation().value()));
-		tags.add(Tag.of("gen_ai.provider.name", context.providerName()));
-		tags.add(Tag.of("gen_ai.request.model",
-				this.requestModels.bound(DefaultLlmObservationConvention.orUnknown(context.request().model()))));
-		tags.add(Tag.of("gen_ai.response.model", this.responseModels
-			.bound(DefaultLlmObservationConvention.orUnknown(context.response().responseModel()))));
-		tags.add(Tag.of("route", context.route()));
-		tags.add(Tag.of("stream", Boolean.toString(context.request().stream())));
-		for (Map.Entry<String, String> label : context.attribution().entrySet()) {
-			tags.add(Tag.of(label.getKey(), label.getValue()));
-		}
-		return Tags.of(tags);
 	}
 
 	private AtomicInteger activeStreams(LlmObservationContext context) {
