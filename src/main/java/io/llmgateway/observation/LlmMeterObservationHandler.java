@@ -221,34 +221,34 @@ public class LlmMeterObservationHandler implements MeterObservationHandler<LlmOb
 		}
 
 		Timer timeToFirstChunk() {
-			return held("ttfc", () -> Timer.builder(TIME_TO_FIRST_CHUNK)
-				.description("Time from request received to the first content chunk sent to the client")
-				.tags(this.common)
-				.serviceLevelObjectives(DURATION_BUCKETS)
-				.register(registry));
+			return timer(TIME_TO_FIRST_CHUNK, "Time from request received to the first content chunk sent to the client");
 		}
 
 		Timer timePerOutputToken() {
-			return held("tpot", () -> Timer.builder(TIME_PER_OUTPUT_TOKEN)
-				.description("Time per output token after the first chunk of a stream")
+			return timer(TIME_PER_OUTPUT_TOKEN, "Time per output token after the first chunk of a stream");
+		}
+
+		Counter usageInjections() {
+			return counter(USAGE_INJECTIONS,
+					"Streaming calls where the gateway asked the provider for usage the client had not asked for");
+		}
+
+		Counter unpricedCalls() {
+			return counter(UNPRICED_CALLS, "LLM calls whose model has no price: their cost is not counted");
+		}
+
+		/** A timer of the series with no tag of its own. */
+		private Timer timer(String name, String description) {
+			return held(name, () -> Timer.builder(name)
+				.description(description)
 				.tags(this.common)
 				.serviceLevelObjectives(DURATION_BUCKETS)
 				.register(registry));
 		}
 
-		Counter usageInjections() {
-			return held("injections", () -> Counter.builder(USAGE_INJECTIONS)
-				.description(
-						"Streaming calls where the gateway asked the provider for usage the client had not asked for")
-				.tags(this.common)
-				.register(registry));
-		}
-
-		Counter unpricedCalls() {
-			return held("unpriced", () -> Counter.builder(UNPRICED_CALLS)
-				.description("LLM calls whose model has no price: their cost is not counted")
-				.tags(this.common)
-				.register(registry));
+		/** A counter of the series with no tag of its own. */
+		private Counter counter(String name, String description) {
+			return held(name, () -> Counter.builder(name).description(description).tags(this.common).register(registry));
 		}
 
 		@SuppressWarnings("unchecked")
