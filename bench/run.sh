@@ -255,10 +255,24 @@ to_ms() { # wrk latency like 512.00us / 1.20ms / 2.00s -> ms
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 
+eden_kb() { # eden_kb PID: KB allocated in eden so far, as EU + YGC x EC; only differences mean anything
+  # Exact for the Serial collector a JVM pinned to one core gets (a young collection runs when
+  # eden is full); approximate for collectors that resize eden. Empty for a process that is no JVM.
+  jstat -gc "$1" 2>/dev/null | awk 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i }
+    NR == 2 && col["EU"] { printf "%.0f", $col["EU"] + $col["YGC"] * $col["EC"] }' || true
+}
+
 run_wrk() { # run_wrk TARGET CONNS
-  local t=$1 c=$2 f="$RAW/wrk-$1-c$2.txt"
+  local t=$1 c=$2 f="$RAW/wrk-$1-c$2.txt" a0="" a1="" n
   "${PIN_LOAD[@]}" wrk -t1 -c"$c" -d"${WARMUP}s" -s "$BENCH_DIR/post.lua" "${URL[$t]}" >/dev/null 2>&1 || true
+  [ -n "${PID_OF[$t]:-}" ] && command -v jstat >/dev/null && a0=$(eden_kb "${PID_OF[$t]}")
   "${PIN_LOAD[@]}" wrk -t1 -c"$c" -d"${DURATION}s" --timeout 10s --latency -s "$BENCH_DIR/post.lua" "${URL[$t]}" >"$f" 2>&1 || true
+  [ -n "$a0" ] && a1=$(eden_kb "${PID_OF[$t]}")
+  # Heap allocated per request: per-call work that, unlike req/s, does not move with what else
+  # the host runs (single runs on a shared VM differ by 30 % in req/s, by a few % in this).
+  n=$(awk '/ requests in / { print $1 }' "$f")
+  R[alloc,$t,$c]=""
+  [ -n "$a1" ] && [ "${n:-0}" -gt 0 ] && R[alloc,$t,$c]=$(calc "($a1 - $a0) / $n" 1)
   R[rps,$t,$c]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")
   R[p50,$t,$c]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$f")")
   R[p99,$t,$c]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")
@@ -266,7 +280,7 @@ run_wrk() { # run_wrk TARGET CONNS
   non2xx=$(awk '/Non-2xx/ { print $NF }' "$f"); sock=$( (grep 'Socket errors' "$f" || true) | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }' || true)
   R[err,$t,$c]=$(( ${non2xx:-0} + ${sock:-0} ))
   [ -n "${R[rps,$t,$c]}" ] || { R[rps,$t,$c]=0; log "wrk output unreadable: $f"; }
-  log "  json   $t c=$c: ${R[rps,$t,$c]} req/s p50 ${R[p50,$t,$c]} ms p99 ${R[p99,$t,$c]} ms errors ${R[err,$t,$c]}"
+  log "  json   $t c=$c: ${R[rps,$t,$c]} req/s p50 ${R[p50,$t,$c]} ms p99 ${R[p99,$t,$c]} ms errors ${R[err,$t,$c]}${R[alloc,$t,$c]:+ heap ${R[alloc,$t,$c]} KB/req}"
 }
 
 json_field() { { grep -oE "\"$2\":[^,}]*" <<<"$1" || true; } | head -1 | cut -d: -f2 | tr -d '"'; }
@@ -351,10 +365,10 @@ report() {
     echo
     echo "## Non-streaming (wrk, POST JSON)"
     echo
-    echo "| target | conns | req/s | p50 ms | p99 ms | errors |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    echo "| target | conns | req/s | p50 ms | p99 ms | errors | JVM heap allocated KB/req |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     for t in "${TARGETS[@]}"; do for c in $CONNS; do
-      echo "| ${LABEL[$t]} | $c | ${R[rps,$t,$c]:-} | ${R[p50,$t,$c]:-} | ${R[p99,$t,$c]:-} | ${R[err,$t,$c]:-} |"
+      echo "| ${LABEL[$t]} | $c | ${R[rps,$t,$c]:-} | ${R[p50,$t,$c]:-} | ${R[p99,$t,$c]:-} | ${R[err,$t,$c]:-} | ${R[alloc,$t,$c]:-} |"
     done; done
     echo
     echo "## Streaming (SSE, $STREAM_CHUNKS chunks ${STREAM_DELAY_MS} ms apart; TTFC = first byte of the first data: event)"
