@@ -34,9 +34,11 @@ import io.llmgateway.support.SseTestUpstream;
 import io.llmgateway.support.TestRoutes;
 import io.llmgateway.usage.TokenEstimator;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -602,6 +604,14 @@ class LlmObservationFilterTests {
 		double ttfc = scrape.sum("gen_ai_client_operation_time_to_first_chunk_seconds_sum", call);
 		assertThat(duration).isGreaterThan(1.0);
 		assertThat(ttfc).isLessThan(duration - 0.8);
+	}
+
+	@Test
+	void theHeaderFiltersOfEveryCallLeaveOutGrpcOnAnHttp11Server(@Autowired List<HttpHeadersFilter> headerFilters) {
+		// gRPC needs HTTP/2, which the gateway does not serve by default; its filters would only cost.
+		assertThat(headerFilters).extracting(filter -> filter.getClass().getSimpleName())
+			.contains("RemoveHopByHopHeadersFilter")
+			.noneMatch(name -> name.startsWith("GRPC"));
 	}
 
 	@Test
