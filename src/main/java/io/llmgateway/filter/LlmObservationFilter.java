@@ -199,12 +199,15 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 				ServerHttpResponse original = this.exchange.getResponse();
 				LlmResponseDecorator response = new LlmResponseDecorator(original, this.adapter, context, observation,
 						limits(), () -> this.exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR));
+				// The body is held in memory, so it can be read again: UpstreamResendFilter may send it
+				// once more, as long as no route filter has put another body in its place.
+				Flux<DataBuffer> replayableBody = (sent.length == 0) ? Flux.empty()
+						: Flux.defer(() -> Flux.just(this.exchange.getResponse().bufferFactory().wrap(sent)));
 				ServerWebExchange upstream = this.exchange.mutate()
-					.request(upstreamRequest(sent, context.getCarrier(), usageInjected))
+					.request(upstreamRequest(replayableBody, sent.length, context.getCarrier(), usageInjected))
 					.response(response)
 					.build();
-				// The body is held in memory: UpstreamResendFilter may send it again.
-				upstream.getAttributes().put(UpstreamResendFilter.REPLAYABLE_BODY_ATTR, Boolean.TRUE);
+				upstream.getAttributes().put(UpstreamResendFilter.REPLAYABLE_BODY_ATTR, replayableBody);
 				// The LLM observation is deliberately not written into the Reactor context: its span
 				// reaches the provider through the carrier headers, and with automatic context
 				// propagation (the opt-in `auto`) every signal crossing a contextWrite restores
@@ -263,11 +266,12 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 					properties.getStreamIdleTimeout());
 		}
 
-		private ServerHttpRequest upstreamRequest(byte[] body, HttpHeaders traceHeaders, boolean usageInjected) {
+		private ServerHttpRequest upstreamRequest(Flux<DataBuffer> body, int bodyLength, HttpHeaders traceHeaders,
+				boolean usageInjected) {
 			ServerHttpRequest mutated = this.exchange.getRequest().mutate().headers(headers -> {
 				headers.remove(HttpHeaders.TRANSFER_ENCODING);
-				if (body.length > 0) {
-					headers.setContentLength(body.length);
+				if (bodyLength > 0) {
+					headers.setContentLength(bodyLength);
 				}
 				else {
 					headers.remove(HttpHeaders.CONTENT_LENGTH);
@@ -285,8 +289,7 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 			return new ServerHttpRequestDecorator(mutated) {
 				@Override
 				public Flux<DataBuffer> getBody() {
-					return (body.length == 0) ? Flux.empty()
-							: Flux.defer(() -> Flux.just(exchange.getResponse().bufferFactory().wrap(body)));
+					return body;
 				}
 			};
 		}

@@ -63,9 +63,16 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		return GatewayErrors.upstreamFailed(error, errorType, exchange, routeId, this.json);
 	}
 
+	/** Whether the client's connection is still open; when that cannot be told, it is taken to be. */
 	private static boolean clientStillConnected(ServerWebExchange exchange) {
-		Object client = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
-		return client instanceof Connection connection && connection.channel().isActive();
+		Object client;
+		try {
+			client = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
+		}
+		catch (IllegalArgumentException ex) {
+			return true;
+		}
+		return !(client instanceof Connection connection) || connection.channel().isActive();
 	}
 
 	private static String routeId(ServerWebExchange exchange) {

@@ -1,5 +1,6 @@
 package io.llmgateway.filter;
 
+import java.net.URI;
 import java.util.Set;
 
 import org.apache.commons.logging.Log;
@@ -25,11 +26,12 @@ import org.springframework.web.server.ServerWebExchange;
  * safe: the upstream provably did not get the whole request (a pooled connection it had just
  * closed), or the method is idempotent and the connection broke before any answer (what nginx's
  * {@code proxy_next_upstream error} does too). Only a body that can be read again qualifies: none
- * at all, or one a filter holds in memory and marks with {@link #REPLAYABLE_BODY_ATTR}; a body
+ * at all, or one a filter holds in memory and names with {@link #REPLAYABLE_BODY_ATTR}; a body
  * streamed from the client has gone upstream as it came.
  *
  * <p>It sits right before the routing filters, so a resend runs routing only: meters, rate
- * limiters and retry filters further out see one call.
+ * limiters and retry filters further out see one call. Only HTTP upstreams are resent to; a
+ * {@code forward:} route's local handler is not run twice.
  */
 public class UpstreamResendFilter implements GlobalFilter, Ordered {
 
@@ -40,8 +42,10 @@ public class UpstreamResendFilter implements GlobalFilter, Ordered {
 	public static final int ORDER = NettyRoutingFilter.ORDER - 2;
 
 	/**
-	 * Exchange attribute a filter sets to {@link Boolean#TRUE} when the request body it passes on
-	 * can be subscribed to again, each time from the start.
+	 * Exchange attribute holding the request body ({@code Flux<DataBuffer>}) a filter passes on
+	 * when that body can be subscribed to again, each time from the start. It counts only while
+	 * it is still the request's body: a filter further in that puts another body in its place
+	 * makes the request one that cannot be resent.
 	 */
 	public static final String REPLAYABLE_BODY_ATTR = UpstreamResendFilter.class.getName() + ".replayableBody";
 
@@ -63,11 +67,13 @@ public class UpstreamResendFilter implements GlobalFilter, Ordered {
 	private static Mono<Void> resend(Throwable error, ServerWebExchange exchange, GatewayFilterChain chain) {
 		// An upstream answer means the failure came after it had acted on the request.
 		boolean upstreamAnswered = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR) != null;
-		if (upstreamAnswered || exchange.getResponse().isCommitted() || !safeFailure(exchange.getRequest(), error)) {
+		if (upstreamAnswered || exchange.getResponse().isCommitted() || !toHttpUpstream(exchange)
+				|| !safeFailure(exchange.getRequest(), error)) {
 			return Mono.error(error);
 		}
 		ServerWebExchange again;
-		if (Boolean.TRUE.equals(exchange.getAttribute(REPLAYABLE_BODY_ATTR))) {
+		Object replayable = exchange.getAttribute(REPLAYABLE_BODY_ATTR);
+		if (replayable != null && replayable == exchange.getRequest().getBody()) {
 			again = exchange;
 		}
 		else if (hasNoBody(exchange.getRequest())) {
@@ -85,6 +91,12 @@ public class UpstreamResendFilter implements GlobalFilter, Ordered {
 			ServerWebExchangeUtils.reset(again);
 			return chain.filter(again);
 		});
+	}
+
+	private static boolean toHttpUpstream(ServerWebExchange exchange) {
+		URI url = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR);
+		String scheme = (url != null) ? url.getScheme() : null;
+		return "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
 	}
 
 	private static boolean safeFailure(ServerHttpRequest request, Throwable error) {

@@ -195,6 +195,11 @@ class BadInputTests {
 			write(out, head(200, "text/event-stream", "Content-Length: " + GARBAGE.length + "\r\nConnection: close"));
 			write(out, GARBAGE);
 		});
+		upstream.script("headers-then-reset", (socket, out, request) -> {
+			write(out, head(200, "application/json", "X-Upstream: yes\r\nContent-Length: 100"));
+			Thread.sleep(100);
+			reset(socket);
+		});
 		upstream.script("slow-headers", (socket, out, request) -> {
 			// Waits for the client to go away: a read returns -1 once the gateway closes.
 			socket.setSoTimeout(10_000);
@@ -429,6 +434,17 @@ class BadInputTests {
 		assertClearBadGateway(result, "bad");
 		assertThat(read).hasValue(1);
 		assertThat(awaitCall("llm-closed-once").labels()).containsEntry("error_type", "upstream_reset");
+	}
+
+	@Test
+	void upstreamHeadersThenAResetBeforeAnyBodyGiveABadGatewayWithoutTheUpstreamsHeaders() {
+		for (String path : new String[] { "/plain/v1/chat/completions", "/bad/v1/chat/completions" }) {
+			Raw result = send(HttpMethod.POST, path, "headers-then-reset",
+					Map.of("Content-Type", "application/json", "Origin", ORIGIN),
+					"{\"model\":\"headers-then-reset\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8));
+			assertClearBadGateway(result, path.startsWith("/plain") ? "plain" : "bad");
+			assertThat(result.headers().get("X-Upstream")).as(path).isNull();
+		}
 	}
 
 	@Test
