@@ -14,6 +14,8 @@ import io.llmgateway.attribution.AttributionResolver;
 import io.llmgateway.filter.LlmObservationFilter;
 import io.llmgateway.filter.UpstreamFailureFilter;
 import io.llmgateway.filter.UpstreamResendFilter;
+import io.llmgateway.netty.ClientMetricsRecorder;
+import io.llmgateway.netty.ServerMetricsRecorder;
 import io.llmgateway.observation.DefaultLlmObservationConvention;
 import io.llmgateway.observation.LlmAccessLogObservationHandler;
 import io.llmgateway.observation.LlmMeterObservationHandler;
@@ -58,23 +60,26 @@ public class LlmGatewayConfiguration {
 
 	/**
 	 * Reactor Netty server metrics (connections, bytes, time), with the URI tag fixed so that
-	 * request paths never become label values.
+	 * request paths never become label values. Recorded through {@link ServerMetricsRecorder}:
+	 * Reactor Netty's own meters without its per-request Observations.
 	 */
 	@Bean
 	@ConditionalOnBooleanProperty(name = "llm-gateway.netty-metrics.enabled", matchIfMissing = true)
 	NettyServerCustomizer nettyServerMetrics() {
-		return server -> server.metrics(true, uri -> "/");
+		ServerMetricsRecorder recorder = ServerMetricsRecorder.micrometer();
+		return server -> server.metrics(true, () -> recorder, uri -> "/");
 	}
 
 	/**
 	 * Reactor Netty client metrics towards the providers (connect time, bytes, errors), with the
-	 * same bounded URI tag. Pool metrics are switched on by
-	 * {@code spring.cloud.gateway.server.webflux.httpclient.pool.metrics}.
+	 * same bounded URI tag, recorded through {@link ClientMetricsRecorder}. Pool metrics are
+	 * switched on by {@code spring.cloud.gateway.server.webflux.httpclient.pool.metrics}.
 	 */
 	@Bean
 	@ConditionalOnBooleanProperty(name = "llm-gateway.netty-metrics.enabled", matchIfMissing = true)
 	HttpClientCustomizer nettyClientMetrics() {
-		return client -> client.metrics(true, uri -> "/");
+		ClientMetricsRecorder recorder = ClientMetricsRecorder.micrometer();
+		return client -> client.metrics(true, () -> recorder, uri -> "/");
 	}
 
 	/**

@@ -1,0 +1,106 @@
+package io.llmgateway.netty;
+
+import java.net.SocketAddress;
+import java.time.Duration;
+
+import reactor.netty.http.HttpMetricsRecorder;
+
+/**
+ * Forwards the connection-level and HTTP byte metrics that Reactor Netty's server and client
+ * recorders have in common. Every method is forwarded, defaults included, so that whatever the
+ * delegate overrides keeps working.
+ *
+ * @param <R> the recorder forwarded to
+ */
+abstract class ForwardingHttpMetricsRecorder<R extends HttpMetricsRecorder> implements HttpMetricsRecorder {
+
+	/** The recorder every call goes to. */
+	protected final R delegate;
+
+	ForwardingHttpMetricsRecorder(R delegate) {
+		this.delegate = delegate;
+	}
+
+	@Override
+	public void recordDataReceived(SocketAddress remoteAddress, String uri, long bytes) {
+		this.delegate.recordDataReceived(remoteAddress, uri, bytes);
+	}
+
+	@Override
+	public void recordDataSent(SocketAddress remoteAddress, String uri, long bytes) {
+		this.delegate.recordDataSent(remoteAddress, uri, bytes);
+	}
+
+	@Override
+	public void incrementErrorsCount(SocketAddress remoteAddress, String uri) {
+		this.delegate.incrementErrorsCount(remoteAddress, uri);
+	}
+
+	@Override
+	public void recordDataReceived(SocketAddress remoteAddress, long bytes) {
+		this.delegate.recordDataReceived(remoteAddress, bytes);
+	}
+
+	@Override
+	public void recordDataReceived(SocketAddress remoteAddress, SocketAddress proxyAddress, long bytes) {
+		this.delegate.recordDataReceived(remoteAddress, proxyAddress, bytes);
+	}
+
+	@Override
+	public void recordDataSent(SocketAddress remoteAddress, long bytes) {
+		this.delegate.recordDataSent(remoteAddress, bytes);
+	}
+
+	@Override
+	public void recordDataSent(SocketAddress remoteAddress, SocketAddress proxyAddress, long bytes) {
+		this.delegate.recordDataSent(remoteAddress, proxyAddress, bytes);
+	}
+
+	@Override
+	public void incrementErrorsCount(SocketAddress remoteAddress) {
+		this.delegate.incrementErrorsCount(remoteAddress);
+	}
+
+	@Override
+	public void incrementErrorsCount(SocketAddress remoteAddress, SocketAddress proxyAddress) {
+		this.delegate.incrementErrorsCount(remoteAddress, proxyAddress);
+	}
+
+	@Override
+	public void recordTlsHandshakeTime(SocketAddress remoteAddress, Duration time, String status) {
+		this.delegate.recordTlsHandshakeTime(remoteAddress, time, status);
+	}
+
+	@Override
+	public void recordTlsHandshakeTime(SocketAddress remoteAddress, SocketAddress proxyAddress, Duration time,
+			String status) {
+		this.delegate.recordTlsHandshakeTime(remoteAddress, proxyAddress, time, status);
+	}
+
+	@Override
+	public void recordConnectTime(SocketAddress remoteAddress, Duration time, String status) {
+		this.delegate.recordConnectTime(remoteAddress, time, status);
+	}
+
+	@Override
+	public void recordConnectTime(SocketAddress remoteAddress, SocketAddress proxyAddress, Duration time,
+			String status) {
+		this.delegate.recordConnectTime(remoteAddress, proxyAddress, time, status);
+	}
+
+	@Override
+	public void recordResolveAddressTime(SocketAddress remoteAddress, Duration time, String status) {
+		this.delegate.recordResolveAddressTime(remoteAddress, time, status);
+	}
+
+	@Override
+	public void recordServerConnectionOpened(SocketAddress localAddress) {
+		this.delegate.recordServerConnectionOpened(localAddress);
+	}
+
+	@Override
+	public void recordServerConnectionClosed(SocketAddress localAddress) {
+		this.delegate.recordServerConnectionClosed(localAddress);
+	}
+
+}
