@@ -147,39 +147,32 @@ public class OpenAiAdapter implements ProviderAdapter {
 				response.completed();
 				return FrameEdit.KEEP;
 			}
-			JsonNode chunk;
+			StreamChunk chunk;
 			try {
-				chunk = this.json.readTree(data);
+				chunk = StreamChunk.read(this.json, data,
+						response.responseModel() == null || response.responseId() == null);
 			}
 			catch (JacksonException ex) {
 				response.errorType("invalid_response");
 				return FrameEdit.KEEP;
 			}
-			if (chunk == null || !chunk.isObject()) {
+			if (chunk == null) {
 				response.errorType("invalid_response");
 				return FrameEdit.KEEP;
 			}
-			JsonNode error = chunk.get("error");
-			if (error != null && !error.isNull()) {
-				response.errorType(errorTypeOf(error));
+			if (chunk.errorType != null) {
+				response.errorType(chunk.errorType);
 				return FrameEdit.KEEP;
 			}
-			response.responseModel(JsonValues.text(chunk.get("model")));
-			response.responseId(JsonValues.text(chunk.get("id")));
-			JsonNode choices = chunk.get("choices");
-			boolean hasChoices = choices != null && choices.isArray() && !choices.isEmpty();
-			if (hasChoices) {
-				for (JsonNode choice : choices) {
-					readStreamChoice(choice, response);
-				}
-			}
-			JsonNode usage = chunk.get("usage");
-			if (usage != null && usage.isObject()) {
-				response.usage(usageOf(usage));
+			response.responseModel(chunk.model);
+			response.responseId(chunk.id);
+			chunk.recordChoices(response);
+			if (chunk.usage != null) {
+				response.usage(chunk.usage);
 				// The usage-only chunk exists only because the gateway asked for it.
-				return (usageInjected && !hasChoices) ? FrameEdit.DROP : FrameEdit.KEEP;
+				return (usageInjected && !chunk.hasChoices) ? FrameEdit.DROP : FrameEdit.KEEP;
 			}
-			if (usageInjected && usage != null && usage.isNull()) {
+			if (usageInjected && chunk.usageNull) {
 				// Once usage is asked for, every chunk carries "usage":null; the client did not ask.
 				Matcher member = NULL_USAGE.matcher(data);
 				if (member.find()) {
@@ -227,23 +220,6 @@ public class OpenAiAdapter implements ProviderAdapter {
 		}
 		if (status < 400) {
 			response.completed();
-		}
-	}
-
-	private void readStreamChoice(JsonNode choice, LlmResponse response) {
-		response.finishReason(JsonValues.text(choice.get("finish_reason")));
-		JsonNode delta = choice.get("delta");
-		if (delta == null) {
-			// Legacy completions stream text directly on the choice.
-			String text = JsonValues.text(choice.get("text"));
-			if (text != null && !text.isEmpty()) {
-				response.firstContent(System.nanoTime());
-				response.outputText(text);
-			}
-			return;
-		}
-		if (appendOutput(delta, response)) {
-			response.firstContent(System.nanoTime());
 		}
 	}
 

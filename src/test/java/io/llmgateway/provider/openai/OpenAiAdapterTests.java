@@ -1,6 +1,7 @@
 package io.llmgateway.provider.openai;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -148,6 +149,53 @@ class OpenAiAdapterTests {
 				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), garbled, false);
 		assertThat(other.onFrame(frame("{not json"))).isEqualTo(FrameEdit.KEEP);
 		assertThat(garbled.errorType()).isEqualTo("invalid_response");
+	}
+
+	@Test
+	void readsToolCallsLegacyTextAndReasoningFromStreamChunks() {
+		LlmResponse response = new LlmResponse("m", estimator);
+		StreamHandler handler = this.adapter.streamHandler(
+				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), response, false);
+		handler.onFrame(frame("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null}}]}"));
+		assertThat(response.firstContentNanos()).as("a role-only delta is no content").isZero();
+		handler.onFrame(frame("""
+				{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"t","type":"function",
+				 "function":{"name":"lookup","arguments":""}}]}}],"model":"m-1","id":"c9"}
+				"""));
+		assertThat(response.firstContentNanos()).as("a tool call is content").isPositive();
+		handler.onFrame(frame("{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"think\"}}],\"model\":\"later\"}"));
+		handler.onFrame(frame("{\"choices\":[{\"index\":0,\"text\":\" legacy\",\"finish_reason\":\"length\"}]}"));
+		assertThat(response.responseModel()).as("the first model reported wins").isEqualTo("m-1");
+		assertThat(response.responseId()).isEqualTo("c9");
+		assertThat(response.finishReasons()).containsExactly("length");
+		assertThat(response.estimatedOutputTokens()).isPositive();
+		assertThat(response.errorType()).isNull();
+	}
+
+	@Test
+	void anErrorMemberWinsOverChoicesReadBeforeIt() {
+		LlmResponse response = new LlmResponse("m", estimator);
+		StreamHandler handler = this.adapter.streamHandler(
+				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), response, false);
+		handler.onFrame(frame(
+				"{\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}],\"error\":{\"code\":\"429\"}}"));
+		assertThat(response.errorType()).isEqualTo("429");
+		assertThat(response.finishReasons()).isEmpty();
+		assertThat(response.firstContentNanos()).isZero();
+		for (String chunk : List.of("[1,2]", "\"text\"", "{\"choices\":[]} {}", "{\"choices\":[{\"delta\":")) {
+			LlmResponse bad = new LlmResponse("m", estimator);
+			StreamHandler other = this.adapter.streamHandler(
+					this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), bad, false);
+			assertThat(other.onFrame(frame(chunk))).isEqualTo(FrameEdit.KEEP);
+			assertThat(bad.errorType()).as(chunk).isEqualTo("invalid_response");
+		}
+		LlmResponse odd = new LlmResponse("m", estimator);
+		StreamHandler lenient = this.adapter.streamHandler(
+				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), odd, false);
+		lenient.onFrame(frame("{\"error\":null,\"model\":7,\"choices\":[\"x\",{\"delta\":null}],\"usage\":{\"prompt_tokens\":\"3\",\"completion_tokens\":4.0}}"));
+		assertThat(odd.errorType()).as("members of the wrong type count as absent").isNull();
+		assertThat(odd.responseModel()).isNull();
+		assertThat(odd.usage()).isEqualTo(TokenUsage.of(0, 4));
 	}
 
 	@Test

@@ -1,0 +1,329 @@
+package io.llmgateway.provider.openai;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.llmgateway.provider.LlmResponse;
+import io.llmgateway.usage.TokenUsage;
+
+/**
+ * What the gateway needs from one OpenAI stream chunk, read in a single pass over its tokens.
+ * <p>
+ * A stream has one chunk per generated token or so; building a JSON tree for each was about a
+ * fifth of the heap a streamed call allocates. Fields of the wrong type count as absent, as
+ * everywhere else in the adapter, and choices are only handed to the response once the whole
+ * chunk has been read, since an {@code error} member may come after them.
+ */
+final class StreamChunk {
+
+	/** Text-bearing members of a {@code delta}, in the order their text is recorded. */
+	private static final List<String> DELTA_TEXT_FIELDS = List.of("content", "reasoning_content", "reasoning",
+			"refusal");
+
+	/** Set when the chunk is an error event; nothing else of it is then used. */
+	String errorType;
+
+	String model;
+
+	String id;
+
+	/** {@code choices} is an array with at least one element. */
+	boolean hasChoices;
+
+	/** The chunk has a usage object. */
+	TokenUsage usage;
+
+	/** The chunk has {@code "usage": null}. */
+	boolean usageNull;
+
+	private final List<Choice> choices = new ArrayList<>(1);
+
+	private StreamChunk() {
+	}
+
+	/**
+	 * Reads a chunk.
+	 * @param json the mapper whose parser settings apply
+	 * @param data the {@code data:} payload of one event
+	 * @param readIds whether to decode {@code model} and {@code id} (once known, they are skipped)
+	 * @return the chunk, or {@code null} when the payload is not one JSON object
+	 * @throws JacksonException when the payload is not JSON
+	 */
+	static StreamChunk read(JsonMapper json, String data, boolean readIds) {
+		try (JsonParser parser = json.createParser(data)) {
+			if (parser.nextToken() != JsonToken.START_OBJECT) {
+				return null;
+			}
+			StreamChunk chunk = new StreamChunk();
+			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+				String name = parser.currentName();
+				JsonToken value = parser.nextToken();
+				switch (name) {
+					case "error" -> chunk.errorType = (value == JsonToken.VALUE_NULL) ? chunk.errorType
+							: errorTypeOf(parser, value);
+					case "model" -> chunk.model = readIds ? string(parser, value) : skip(parser);
+					case "id" -> chunk.id = readIds ? string(parser, value) : skip(parser);
+					case "choices" -> chunk.readChoices(parser, value);
+					case "usage" -> {
+						chunk.usageNull = value == JsonToken.VALUE_NULL;
+						chunk.usage = (value == JsonToken.START_OBJECT) ? usageOf(parser) : skipUsage(parser);
+					}
+					default -> parser.skipChildren();
+				}
+			}
+			// Content after the object is not one JSON value: a tree read rejects it too.
+			return (parser.nextToken() == null) ? chunk : null;
+		}
+	}
+
+	/** Hands the chunk's choices to the response, as a tree read of the same chunk would. */
+	void recordChoices(LlmResponse response) {
+		for (Choice choice : this.choices) {
+			response.finishReason(choice.finishReason);
+			choice.texts.forEach(response::outputText);
+			if (choice.content) {
+				response.firstContent(System.nanoTime());
+			}
+		}
+	}
+
+	private void readChoices(JsonParser parser, JsonToken value) {
+		if (value != JsonToken.START_ARRAY) {
+			parser.skipChildren();
+			return;
+		}
+		JsonToken element;
+		while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
+			this.hasChoices = true;
+			if (element == JsonToken.START_OBJECT) {
+				this.choices.add(Choice.read(parser));
+			}
+			else {
+				parser.skipChildren();
+			}
+		}
+	}
+
+	private static String errorTypeOf(JsonParser parser, JsonToken value) {
+		String type = "_OTHER";
+		if (value != JsonToken.START_OBJECT) {
+			parser.skipChildren();
+			return type;
+		}
+		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+			String name = parser.currentName();
+			JsonToken member = parser.nextToken();
+			if (!"code".equals(name)) {
+				parser.skipChildren();
+			}
+			else if (member == JsonToken.VALUE_NUMBER_INT || member == JsonToken.VALUE_NUMBER_FLOAT) {
+				int code = (member == JsonToken.VALUE_NUMBER_INT) ? parser.getValueAsInt()
+						: (int) parser.getDoubleValue();
+				type = (code >= 400 && code < 600) ? Integer.toString(code) : "_OTHER";
+			}
+			else if (member == JsonToken.VALUE_STRING) {
+				String code = parser.getString();
+				type = code.matches("[45]\\d\\d") ? code : "_OTHER";
+			}
+			else {
+				parser.skipChildren();
+				type = "_OTHER";
+			}
+		}
+		return type;
+	}
+
+	private static TokenUsage usageOf(JsonParser parser) {
+		long input = 0;
+		long output = 0;
+		long cached = 0;
+		long reasoning = 0;
+		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+			String name = parser.currentName();
+			JsonToken value = parser.nextToken();
+			switch (name) {
+				case "prompt_tokens" -> input = whole(parser, value);
+				case "completion_tokens" -> output = whole(parser, value);
+				case "prompt_tokens_details" -> cached = member(parser, value, "cached_tokens");
+				case "completion_tokens_details" -> reasoning = member(parser, value, "reasoning_tokens");
+				default -> parser.skipChildren();
+			}
+		}
+		return new TokenUsage(input, output, cached, 0, reasoning);
+	}
+
+	/** A whole-number member of an object value; 0 when absent or not a number. */
+	private static long member(JsonParser parser, JsonToken value, String wanted) {
+		if (value != JsonToken.START_OBJECT) {
+			parser.skipChildren();
+			return 0;
+		}
+		long found = 0;
+		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+			String name = parser.currentName();
+			JsonToken member = parser.nextToken();
+			if (wanted.equals(name)) {
+				found = whole(parser, member);
+			}
+			else {
+				parser.skipChildren();
+			}
+		}
+		return found;
+	}
+
+	private static long whole(JsonParser parser, JsonToken value) {
+		return switch (value) {
+			case VALUE_NUMBER_INT -> parser.getLongValue();
+			case VALUE_NUMBER_FLOAT -> (long) parser.getDoubleValue();
+			default -> {
+				parser.skipChildren();
+				yield 0;
+			}
+		};
+	}
+
+	private static String string(JsonParser parser, JsonToken value) {
+		if (value == JsonToken.VALUE_STRING) {
+			return parser.getString();
+		}
+		parser.skipChildren();
+		return null;
+	}
+
+	private static String skip(JsonParser parser) {
+		parser.skipChildren();
+		return null;
+	}
+
+	private static TokenUsage skipUsage(JsonParser parser) {
+		parser.skipChildren();
+		return null;
+	}
+
+	/** One element of {@code choices}. */
+	private static final class Choice {
+
+		String finishReason;
+
+		final List<String> texts = new ArrayList<>(2);
+
+		/** The choice carried content: the moment the first content went by. */
+		boolean content;
+
+		static Choice read(JsonParser parser) {
+			Choice choice = new Choice();
+			String legacyText = null;
+			boolean hasDelta = false;
+			String[] deltaTexts = null;
+			List<String> toolTexts = null;
+			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+				String name = parser.currentName();
+				JsonToken value = parser.nextToken();
+				switch (name) {
+					case "finish_reason" -> choice.finishReason = string(parser, value);
+					case "text" -> legacyText = string(parser, value);
+					case "delta" -> {
+						hasDelta = true;
+						if (value == JsonToken.START_OBJECT) {
+							deltaTexts = new String[DELTA_TEXT_FIELDS.size()];
+							toolTexts = readDelta(parser, deltaTexts, choice);
+						}
+						else {
+							parser.skipChildren();
+						}
+					}
+					default -> parser.skipChildren();
+				}
+			}
+			if (!hasDelta) {
+				// Legacy completions stream text directly on the choice.
+				if (legacyText != null && !legacyText.isEmpty()) {
+					choice.texts.add(legacyText);
+					choice.content = true;
+				}
+				return choice;
+			}
+			if (deltaTexts != null) {
+				for (String text : deltaTexts) {
+					if (text != null && !text.isEmpty()) {
+						choice.texts.add(text);
+						choice.content = true;
+					}
+				}
+			}
+			if (toolTexts != null) {
+				choice.texts.addAll(toolTexts);
+			}
+			return choice;
+		}
+
+		/** Reads a delta object; returns the tool calls' names and arguments, in order. */
+		private static List<String> readDelta(JsonParser parser, String[] texts, Choice choice) {
+			List<String> toolTexts = null;
+			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+				String name = parser.currentName();
+				JsonToken value = parser.nextToken();
+				int field = DELTA_TEXT_FIELDS.indexOf(name);
+				if (field >= 0) {
+					texts[field] = string(parser, value);
+				}
+				else if ("tool_calls".equals(name) && value == JsonToken.START_ARRAY) {
+					toolTexts = new ArrayList<>(2);
+					readToolCalls(parser, toolTexts, choice);
+				}
+				else {
+					parser.skipChildren();
+				}
+			}
+			return toolTexts;
+		}
+
+		private static void readToolCalls(JsonParser parser, List<String> texts, Choice choice) {
+			JsonToken element;
+			while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
+				if (element != JsonToken.START_OBJECT) {
+					parser.skipChildren();
+					continue;
+				}
+				while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+					String name = parser.currentName();
+					JsonToken value = parser.nextToken();
+					if (!"function".equals(name)) {
+						parser.skipChildren();
+						continue;
+					}
+					choice.content = true;
+					if (value != JsonToken.START_OBJECT) {
+						parser.skipChildren();
+						continue;
+					}
+					String functionName = null;
+					String arguments = null;
+					while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+						String member = parser.currentName();
+						JsonToken memberValue = parser.nextToken();
+						switch (member) {
+							case "name" -> functionName = string(parser, memberValue);
+							case "arguments" -> arguments = string(parser, memberValue);
+							default -> parser.skipChildren();
+						}
+					}
+					if (functionName != null) {
+						texts.add(functionName);
+					}
+					if (arguments != null) {
+						texts.add(arguments);
+					}
+				}
+			}
+		}
+
+	}
+
+}
