@@ -16,14 +16,18 @@ import io.llmgateway.usage.TokenUsage;
  * <p>
  * A stream has one chunk per generated token or so; building a JSON tree for each was about a
  * fifth of the heap a streamed call allocates. Fields of the wrong type count as absent, as
- * everywhere else in the adapter, and choices are only handed to the response once the whole
- * chunk has been read, since an {@code error} member may come after them.
+ * everywhere else in the adapter; of a member given twice the last one counts, as in a tree.
+ * Choices are only handed to the response once the whole chunk has been read, since an
+ * {@code error} member may come after them.
  */
 final class StreamChunk {
 
 	/** Text-bearing members of a {@code delta}, in the order their text is recorded. */
 	private static final List<String> DELTA_TEXT_FIELDS = List.of("content", "reasoning_content", "reasoning",
 			"refusal");
+
+	/** Largest whole number a double holds exactly (2^53). */
+	private static final double MAX_EXACT_WHOLE = 9_007_199_254_740_992d;
 
 	/** Set when the chunk is an error event; nothing else of it is then used. */
 	String errorType;
@@ -64,7 +68,7 @@ final class StreamChunk {
 				String name = parser.currentName();
 				JsonToken value = parser.nextToken();
 				switch (name) {
-					case "error" -> chunk.errorType = (value == JsonToken.VALUE_NULL) ? chunk.errorType
+					case "error" -> chunk.errorType = (value == JsonToken.VALUE_NULL) ? null
 							: errorTypeOf(parser, value);
 					case "model" -> chunk.model = readIds ? string(parser, value) : skip(parser);
 					case "id" -> chunk.id = readIds ? string(parser, value) : skip(parser);
@@ -93,6 +97,8 @@ final class StreamChunk {
 	}
 
 	private void readChoices(JsonParser parser, JsonToken value) {
+		this.choices.clear();
+		this.hasChoices = false;
 		if (value != JsonToken.START_ARRAY) {
 			parser.skipChildren();
 			return;
@@ -122,9 +128,8 @@ final class StreamChunk {
 				parser.skipChildren();
 			}
 			else if (member == JsonToken.VALUE_NUMBER_INT || member == JsonToken.VALUE_NUMBER_FLOAT) {
-				int code = (member == JsonToken.VALUE_NUMBER_INT) ? parser.getValueAsInt()
-						: (int) parser.getDoubleValue();
-				type = (code >= 400 && code < 600) ? Integer.toString(code) : "_OTHER";
+				long code = whole(parser, member);
+				type = (code >= 400 && code < 600) ? Long.toString(code) : "_OTHER";
 			}
 			else if (member == JsonToken.VALUE_STRING) {
 				String code = parser.getString();
@@ -177,15 +182,22 @@ final class StreamChunk {
 		return found;
 	}
 
+	/**
+	 * A whole number; 0 (absent) for anything else, including fractions and numbers beyond what
+	 * a token count can be, so that a garbled count never turns into a huge cost.
+	 */
 	private static long whole(JsonParser parser, JsonToken value) {
-		return switch (value) {
-			case VALUE_NUMBER_INT -> parser.getLongValue();
-			case VALUE_NUMBER_FLOAT -> (long) parser.getDoubleValue();
-			default -> {
-				parser.skipChildren();
-				yield 0;
-			}
-		};
+		if (value == JsonToken.VALUE_NUMBER_INT) {
+			JsonParser.NumberType type = parser.getNumberType();
+			return (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) ? parser.getLongValue()
+					: 0;
+		}
+		if (value == JsonToken.VALUE_NUMBER_FLOAT) {
+			double number = parser.getDoubleValue();
+			return (number == Math.rint(number) && Math.abs(number) <= MAX_EXACT_WHOLE) ? (long) number : 0;
+		}
+		parser.skipChildren();
+		return 0;
 	}
 
 	private static String string(JsonParser parser, JsonToken value) {
@@ -217,80 +229,93 @@ final class StreamChunk {
 		boolean content;
 
 		static Choice read(JsonParser parser) {
-			Choice choice = new Choice();
+			String finishReason = null;
 			String legacyText = null;
 			boolean hasDelta = false;
-			String[] deltaTexts = null;
-			List<String> toolTexts = null;
+			Delta delta = null;
 			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
 				String name = parser.currentName();
 				JsonToken value = parser.nextToken();
 				switch (name) {
-					case "finish_reason" -> choice.finishReason = string(parser, value);
+					case "finish_reason" -> finishReason = string(parser, value);
 					case "text" -> legacyText = string(parser, value);
 					case "delta" -> {
 						hasDelta = true;
-						if (value == JsonToken.START_OBJECT) {
-							deltaTexts = new String[DELTA_TEXT_FIELDS.size()];
-							toolTexts = readDelta(parser, deltaTexts, choice);
-						}
-						else {
-							parser.skipChildren();
-						}
+						delta = (value == JsonToken.START_OBJECT) ? Delta.read(parser) : skipDelta(parser);
 					}
 					default -> parser.skipChildren();
 				}
 			}
+			Choice choice = new Choice();
+			choice.finishReason = finishReason;
 			if (!hasDelta) {
 				// Legacy completions stream text directly on the choice.
 				if (legacyText != null && !legacyText.isEmpty()) {
 					choice.texts.add(legacyText);
 					choice.content = true;
 				}
-				return choice;
 			}
-			if (deltaTexts != null) {
-				for (String text : deltaTexts) {
-					if (text != null && !text.isEmpty()) {
-						choice.texts.add(text);
-						choice.content = true;
-					}
-				}
-			}
-			if (toolTexts != null) {
-				choice.texts.addAll(toolTexts);
+			else if (delta != null) {
+				delta.addTo(choice);
 			}
 			return choice;
 		}
 
-		/** Reads a delta object; returns the tool calls' names and arguments, in order. */
-		private static List<String> readDelta(JsonParser parser, String[] texts, Choice choice) {
-			List<String> toolTexts = null;
+		private static Delta skipDelta(JsonParser parser) {
+			parser.skipChildren();
+			return null;
+		}
+
+	}
+
+	/** A {@code delta} object: its text members and tool calls. */
+	private static final class Delta {
+
+		final String[] texts = new String[DELTA_TEXT_FIELDS.size()];
+
+		/** Names and arguments of the tool calls, in order; null without a tool_calls array. */
+		List<String> toolTexts;
+
+		/** A tool call had a {@code function} member, whatever its contents. */
+		boolean toolCall;
+
+		static Delta read(JsonParser parser) {
+			Delta delta = new Delta();
 			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
 				String name = parser.currentName();
 				JsonToken value = parser.nextToken();
 				int field = DELTA_TEXT_FIELDS.indexOf(name);
 				if (field >= 0) {
-					texts[field] = string(parser, value);
+					delta.texts[field] = string(parser, value);
 				}
-				else if ("tool_calls".equals(name) && value == JsonToken.START_ARRAY) {
-					toolTexts = new ArrayList<>(2);
-					readToolCalls(parser, toolTexts, choice);
+				else if ("tool_calls".equals(name)) {
+					delta.toolTexts = null;
+					delta.toolCall = false;
+					if (value == JsonToken.START_ARRAY) {
+						delta.readToolCalls(parser);
+					}
+					else {
+						parser.skipChildren();
+					}
 				}
 				else {
 					parser.skipChildren();
 				}
 			}
-			return toolTexts;
+			return delta;
 		}
 
-		private static void readToolCalls(JsonParser parser, List<String> texts, Choice choice) {
+		private void readToolCalls(JsonParser parser) {
+			this.toolTexts = new ArrayList<>(2);
 			JsonToken element;
 			while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
 				if (element != JsonToken.START_OBJECT) {
 					parser.skipChildren();
 					continue;
 				}
+				boolean hasFunction = false;
+				String functionName = null;
+				String arguments = null;
 				while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
 					String name = parser.currentName();
 					JsonToken value = parser.nextToken();
@@ -298,13 +323,13 @@ final class StreamChunk {
 						parser.skipChildren();
 						continue;
 					}
-					choice.content = true;
+					hasFunction = true;
+					functionName = null;
+					arguments = null;
 					if (value != JsonToken.START_OBJECT) {
 						parser.skipChildren();
 						continue;
 					}
-					String functionName = null;
-					String arguments = null;
 					while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
 						String member = parser.currentName();
 						JsonToken memberValue = parser.nextToken();
@@ -314,14 +339,30 @@ final class StreamChunk {
 							default -> parser.skipChildren();
 						}
 					}
+				}
+				if (hasFunction) {
+					this.toolCall = true;
 					if (functionName != null) {
-						texts.add(functionName);
+						this.toolTexts.add(functionName);
 					}
 					if (arguments != null) {
-						texts.add(arguments);
+						this.toolTexts.add(arguments);
 					}
 				}
 			}
+		}
+
+		void addTo(Choice choice) {
+			for (String text : this.texts) {
+				if (text != null && !text.isEmpty()) {
+					choice.texts.add(text);
+					choice.content = true;
+				}
+			}
+			if (this.toolTexts != null) {
+				choice.texts.addAll(this.toolTexts);
+			}
+			choice.content |= this.toolCall;
 		}
 
 	}

@@ -168,8 +168,34 @@ class OpenAiAdapterTests {
 		assertThat(response.responseModel()).as("the first model reported wins").isEqualTo("m-1");
 		assertThat(response.responseId()).isEqualTo("c9");
 		assertThat(response.finishReasons()).containsExactly("length");
-		assertThat(response.estimatedOutputTokens()).isPositive();
+		assertThat(response.estimatedOutputTokens()).as("every text, in order")
+			.isEqualTo(estimator.count("m", "lookupthink legacy"));
 		assertThat(response.errorType()).isNull();
+	}
+
+	@Test
+	void ofAMemberGivenTwiceTheLastCountsAndGarbledCountsAreAbsent() {
+		LlmResponse response = new LlmResponse("m", estimator);
+		StreamHandler handler = this.adapter.streamHandler(
+				this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")), response, true);
+		assertThat(handler.onFrame(frame("""
+				{"choices":[{"delta":{"content":"dropped"}}],"choices":[],"error":{"code":500},"error":null,
+				 "usage":{"prompt_tokens":1e30,"completion_tokens":3.0,"prompt_tokens_details":{"cached_tokens":2.5},
+				 "completion_tokens_details":{"reasoning_tokens":99999999999999999999}}}
+				"""))).as("the usage-only chunk the gateway asked for").isEqualTo(FrameEdit.DROP);
+		handler.onFrame(frame("""
+				{"choices":[{"delta":{"content":"a","tool_calls":[{"function":{"name":"f"},"function":{"name":"g"}}],
+				 "tool_calls":[{"function":{"name":"h","arguments":"{}"}}]}}]}
+				"""));
+		assertThat(response.errorType()).isNull();
+		assertThat(response.usage()).isEqualTo(TokenUsage.of(0, 3));
+		assertThat(response.estimatedOutputTokens()).isEqualTo(estimator.count("m", "ah{}"));
+
+		LlmResponse failed = new LlmResponse("m", estimator);
+		this.adapter.streamHandler(this.adapter.readRequest(Operation.CHAT, utf8("{\"model\":\"m\",\"stream\":true}")),
+				failed, false)
+			.onFrame(frame("{\"error\":{\"code\":503.0,\"message\":\"busy\"}}"));
+		assertThat(failed.errorType()).isEqualTo("503");
 	}
 
 	@Test
