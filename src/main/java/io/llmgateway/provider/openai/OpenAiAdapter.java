@@ -16,7 +16,6 @@ import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.provider.Operation;
 import io.llmgateway.provider.ProviderAdapter;
 import io.llmgateway.provider.StreamHandler;
-import io.llmgateway.usage.TokenUsage;
 
 import org.springframework.http.HttpMethod;
 
@@ -147,9 +146,9 @@ public class OpenAiAdapter implements ProviderAdapter {
 				response.completed();
 				return FrameEdit.KEEP;
 			}
-			StreamChunk chunk;
+			CompletionBody chunk;
 			try {
-				chunk = StreamChunk.read(this.json, data,
+				chunk = CompletionBody.readChunk(this.json, data,
 						response.responseModel() == null || response.responseId() == null);
 			}
 			catch (JacksonException ex) {
@@ -166,7 +165,7 @@ public class OpenAiAdapter implements ProviderAdapter {
 			}
 			response.responseModel(chunk.model);
 			response.responseId(chunk.id);
-			chunk.recordChoices(response);
+			chunk.recordChoices(response, true);
 			if (chunk.usage != null) {
 				response.usage(chunk.usage);
 				// The usage-only chunk exists only because the gateway asked for it.
@@ -185,88 +184,29 @@ public class OpenAiAdapter implements ProviderAdapter {
 
 	@Override
 	public void readResponse(LlmRequest request, byte[] body, int length, int status, LlmResponse response) {
-		JsonNode root;
+		CompletionBody whole;
 		try {
-			root = this.json.readTree(body, 0, length);
+			whole = CompletionBody.readWhole(this.json, body, length);
 		}
 		catch (JacksonException ex) {
-			root = null;
+			whole = null;
 		}
-		if (root == null || !root.isObject()) {
+		if (whole == null) {
 			response.outputUnknown();
 			if (status < 400) {
 				response.errorType("invalid_response");
 			}
 			return;
 		}
-		response.responseModel(JsonValues.text(root.get("model")));
-		response.responseId(JsonValues.text(root.get("id")));
-		JsonNode choices = root.get("choices");
-		if (choices != null && choices.isArray()) {
-			for (JsonNode choice : choices) {
-				response.finishReason(JsonValues.text(choice.get("finish_reason")));
-				JsonNode message = choice.get("message");
-				if (message != null) {
-					appendOutput(message, response);
-				}
-				else {
-					response.outputText(JsonValues.text(choice.get("text")));
-				}
-			}
-		}
-		JsonNode usage = root.get("usage");
-		if (usage != null && usage.isObject()) {
-			response.usage(usageOf(usage));
+		response.responseModel(whole.model);
+		response.responseId(whole.id);
+		whole.recordChoices(response, false);
+		if (whole.usage != null) {
+			response.usage(whole.usage);
 		}
 		if (status < 400) {
 			response.completed();
 		}
-	}
-
-	/** Adds the generated parts of a message or delta; returns whether there were any. */
-	private boolean appendOutput(JsonNode message, LlmResponse response) {
-		boolean any = false;
-		for (String field : new String[] { "content", "reasoning_content", "reasoning", "refusal" }) {
-			String text = JsonValues.text(message.get(field));
-			if (text != null && !text.isEmpty()) {
-				response.outputText(text);
-				any = true;
-			}
-		}
-		JsonNode toolCalls = message.get("tool_calls");
-		if (toolCalls != null && toolCalls.isArray()) {
-			for (JsonNode call : toolCalls) {
-				JsonNode function = call.get("function");
-				if (function != null) {
-					response.outputText(JsonValues.text(function.get("name")));
-					response.outputText(JsonValues.text(function.get("arguments")));
-					any = true;
-				}
-			}
-		}
-		return any;
-	}
-
-	static TokenUsage usageOf(JsonNode usage) {
-		// Embeddings report only prompt_tokens and total_tokens.
-		long input = JsonValues.whole(usage.get("prompt_tokens"), 0);
-		long output = JsonValues.whole(usage.get("completion_tokens"), 0);
-		JsonNode inputDetails = usage.get("prompt_tokens_details");
-		JsonNode outputDetails = usage.get("completion_tokens_details");
-		long cached = (inputDetails != null) ? JsonValues.whole(inputDetails.get("cached_tokens"), 0) : 0;
-		long reasoning = (outputDetails != null) ? JsonValues.whole(outputDetails.get("reasoning_tokens"), 0) : 0;
-		return new TokenUsage(input, output, cached, 0, reasoning);
-	}
-
-	private static String errorTypeOf(JsonNode error) {
-		JsonNode code = error.isObject() ? error.get("code") : null;
-		if (code != null && code.isNumber() && code.intValue() >= 400 && code.intValue() < 600) {
-			return Integer.toString(code.intValue());
-		}
-		if (code != null && code.isString() && code.stringValue().matches("[45]\\d\\d")) {
-			return code.stringValue();
-		}
-		return "_OTHER";
 	}
 
 	private static void appendContent(JsonNode content, StringBuilder text) {

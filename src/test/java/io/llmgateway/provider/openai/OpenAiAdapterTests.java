@@ -236,7 +236,25 @@ class OpenAiAdapterTests {
 		this.adapter.readResponse(null, body, body.length, 200, response);
 		assertThat(response.finishReasons()).containsExactly("tool_calls");
 		assertThat(response.usage()).isEqualTo(TokenUsage.of(50, 12));
-		assertThat(response.estimatedOutputTokens()).isPositive();
+		assertThat(response.estimatedOutputTokens()).isEqualTo(estimator.count("gpt-4o", "lookup{\"q\":\"x\"}"));
+		assertThat(response.firstContentNanos()).as("a whole body has no first chunk").isZero();
+		assertThat(response.isCompleted()).isTrue();
+	}
+
+	@Test
+	void readsAnEmbeddingsBodyWithoutItsVectors() {
+		StringBuilder vector = new StringBuilder("[0.5");
+		for (int i = 1; i < 3072; i++) {
+			vector.append(",-0.0123456789");
+		}
+		byte[] body = utf8("{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":"
+				+ vector + "]}],\"model\":\"text-embedding-3-large\",\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}");
+		LlmResponse response = new LlmResponse("text-embedding-3-large", estimator);
+		this.adapter.readResponse(null, body, body.length, 200, response);
+		assertThat(response.responseModel()).isEqualTo("text-embedding-3-large");
+		assertThat(response.usage()).isEqualTo(TokenUsage.of(8, 0));
+		assertThat(response.errorType()).isNull();
+		assertThat(response.isCompleted()).isTrue();
 	}
 
 	@Test

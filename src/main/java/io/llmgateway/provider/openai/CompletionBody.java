@@ -12,15 +12,17 @@ import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.usage.TokenUsage;
 
 /**
- * What the gateway needs from one OpenAI stream chunk, read in a single pass over its tokens.
+ * What the gateway needs from an OpenAI response body or stream chunk, read in a single pass over
+ * its tokens.
  * <p>
  * A stream has one chunk per generated token or so; building a JSON tree for each was about a
- * fifth of the heap a streamed call allocates. Fields of the wrong type count as absent, as
+ * fifth of the heap a streamed call allocated, and a tree of an embeddings body holds a node per
+ * number of every vector, which this skips. Fields of the wrong type count as absent, as
  * everywhere else in the adapter; of a member given twice the last one counts, as in a tree.
  * Choices are only handed to the response once the whole chunk has been read, since an
  * {@code error} member may come after them.
  */
-final class StreamChunk {
+final class CompletionBody {
 
 	/** Text-bearing members of a {@code delta}, in the order their text is recorded. */
 	private static final List<String> DELTA_TEXT_FIELDS = List.of("content", "reasoning_content", "reasoning",
@@ -29,7 +31,7 @@ final class StreamChunk {
 	/** Largest whole number a double holds exactly (2^53). */
 	private static final double MAX_EXACT_WHOLE = 9_007_199_254_740_992d;
 
-	/** Set when the chunk is an error event; nothing else of it is then used. */
+	/** Set when the body has an {@code error} member; a stream chunk is then an error event. */
 	String errorType;
 
 	String model;
@@ -39,64 +41,85 @@ final class StreamChunk {
 	/** {@code choices} is an array with at least one element. */
 	boolean hasChoices;
 
-	/** The chunk has a usage object. */
+	/** The usage object, if any. */
 	TokenUsage usage;
 
-	/** The chunk has {@code "usage": null}. */
+	/** The body has {@code "usage": null}. */
 	boolean usageNull;
 
 	private final List<Choice> choices = new ArrayList<>(1);
 
-	private StreamChunk() {
+	private CompletionBody() {
 	}
 
 	/**
-	 * Reads a chunk.
+	 * Reads a stream chunk, whose choices carry a {@code delta}.
 	 * @param json the mapper whose parser settings apply
 	 * @param data the {@code data:} payload of one event
 	 * @param readIds whether to decode {@code model} and {@code id} (once known, they are skipped)
 	 * @return the chunk, or {@code null} when the payload is not one JSON object
 	 * @throws JacksonException when the payload is not JSON
 	 */
-	static StreamChunk read(JsonMapper json, String data, boolean readIds) {
+	static CompletionBody readChunk(JsonMapper json, String data, boolean readIds) {
 		try (JsonParser parser = json.createParser(data)) {
-			if (parser.nextToken() != JsonToken.START_OBJECT) {
-				return null;
-			}
-			StreamChunk chunk = new StreamChunk();
-			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-				String name = parser.currentName();
-				JsonToken value = parser.nextToken();
-				switch (name) {
-					case "error" -> chunk.errorType = (value == JsonToken.VALUE_NULL) ? null
-							: errorTypeOf(parser, value);
-					case "model" -> chunk.model = readIds ? string(parser, value) : skip(parser);
-					case "id" -> chunk.id = readIds ? string(parser, value) : skip(parser);
-					case "choices" -> chunk.readChoices(parser, value);
-					case "usage" -> {
-						chunk.usageNull = value == JsonToken.VALUE_NULL;
-						chunk.usage = (value == JsonToken.START_OBJECT) ? usageOf(parser) : skipUsage(parser);
-					}
-					default -> parser.skipChildren();
-				}
-			}
-			// Content after the object is not one JSON value: a tree read rejects it too.
-			return (parser.nextToken() == null) ? chunk : null;
+			return read(parser, "delta", readIds);
 		}
 	}
 
-	/** Hands the chunk's choices to the response, as a tree read of the same chunk would. */
-	void recordChoices(LlmResponse response) {
+	/**
+	 * Reads a whole response body, whose choices carry a {@code message}.
+	 * @param json the mapper whose parser settings apply
+	 * @param body the body's bytes
+	 * @param length how many of them are the body
+	 * @return the body, or {@code null} when it is not one JSON object
+	 * @throws JacksonException when the body is not JSON
+	 */
+	static CompletionBody readWhole(JsonMapper json, byte[] body, int length) {
+		try (JsonParser parser = json.createParser(body, 0, length)) {
+			return read(parser, "message", true);
+		}
+	}
+
+	private static CompletionBody read(JsonParser parser, String output, boolean readIds) {
+		if (parser.nextToken() != JsonToken.START_OBJECT) {
+			return null;
+		}
+		CompletionBody body = new CompletionBody();
+		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+			String name = parser.currentName();
+			JsonToken value = parser.nextToken();
+			switch (name) {
+				case "error" -> body.errorType = (value == JsonToken.VALUE_NULL) ? null : errorTypeOf(parser, value);
+				case "model" -> body.model = readIds ? string(parser, value) : skip(parser);
+				case "id" -> body.id = readIds ? string(parser, value) : skip(parser);
+				case "choices" -> body.readChoices(parser, value, output);
+				case "usage" -> {
+					body.usageNull = value == JsonToken.VALUE_NULL;
+					body.usage = (value == JsonToken.START_OBJECT) ? usageOf(parser) : skipUsage(parser);
+				}
+				default -> parser.skipChildren();
+			}
+		}
+		// Content after the object is not one JSON value: a tree read rejects it too.
+		return (parser.nextToken() == null) ? body : null;
+	}
+
+	/**
+	 * Hands the choices to the response.
+	 * @param response where they are recorded
+	 * @param streamed whether content marks the first chunk's time
+	 */
+	void recordChoices(LlmResponse response, boolean streamed) {
 		for (Choice choice : this.choices) {
 			response.finishReason(choice.finishReason);
 			choice.texts.forEach(response::outputText);
-			if (choice.content) {
+			if (streamed && choice.content) {
 				response.firstContent(System.nanoTime());
 			}
 		}
 	}
 
-	private void readChoices(JsonParser parser, JsonToken value) {
+	private void readChoices(JsonParser parser, JsonToken value, String output) {
 		this.choices.clear();
 		this.hasChoices = false;
 		if (value != JsonToken.START_ARRAY) {
@@ -107,7 +130,7 @@ final class StreamChunk {
 		while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
 			this.hasChoices = true;
 			if (element == JsonToken.START_OBJECT) {
-				this.choices.add(Choice.read(parser));
+				this.choices.add(Choice.read(parser, output));
 			}
 			else {
 				parser.skipChildren();
@@ -228,7 +251,8 @@ final class StreamChunk {
 		/** The choice carried content: the moment the first content went by. */
 		boolean content;
 
-		static Choice read(JsonParser parser) {
+		/** Reads a choice whose generated parts are in the member named {@code output}. */
+		static Choice read(JsonParser parser, String output) {
 			String finishReason = null;
 			String legacyText = null;
 			boolean hasDelta = false;
@@ -236,20 +260,24 @@ final class StreamChunk {
 			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
 				String name = parser.currentName();
 				JsonToken value = parser.nextToken();
-				switch (name) {
-					case "finish_reason" -> finishReason = string(parser, value);
-					case "text" -> legacyText = string(parser, value);
-					case "delta" -> {
-						hasDelta = true;
-						delta = (value == JsonToken.START_OBJECT) ? Delta.read(parser) : skipDelta(parser);
-					}
-					default -> parser.skipChildren();
+				if (name.equals(output)) {
+					hasDelta = true;
+					delta = (value == JsonToken.START_OBJECT) ? Delta.read(parser) : skipDelta(parser);
+				}
+				else if (name.equals("finish_reason")) {
+					finishReason = string(parser, value);
+				}
+				else if (name.equals("text")) {
+					legacyText = string(parser, value);
+				}
+				else {
+					parser.skipChildren();
 				}
 			}
 			Choice choice = new Choice();
 			choice.finishReason = finishReason;
 			if (!hasDelta) {
-				// Legacy completions stream text directly on the choice.
+				// Legacy completions carry their text directly on the choice.
 				if (legacyText != null && !legacyText.isEmpty()) {
 					choice.texts.add(legacyText);
 					choice.content = true;
@@ -268,7 +296,7 @@ final class StreamChunk {
 
 	}
 
-	/** A {@code delta} object: its text members and tool calls. */
+	/** A {@code delta} or {@code message} object: its text members and tool calls. */
 	private static final class Delta {
 
 		final String[] texts = new String[DELTA_TEXT_FIELDS.size()];
