@@ -24,11 +24,8 @@ public final class ClientMetricsRecorder extends ForwardingHttpMetricsRecorder<H
 	 * @throws IllegalStateException if Reactor Netty has no Micrometer recorder (no Micrometer)
 	 */
 	public static ClientMetricsRecorder micrometer() {
-		var supplier = HttpClient.create().metrics(true, uri -> uri).configuration().metricsRecorder();
-		if (supplier == null || !(supplier.get() instanceof HttpClientMetricsRecorder micrometer)) {
-			throw new IllegalStateException("Reactor Netty has no Micrometer recorder for HTTP clients");
-		}
-		return new ClientMetricsRecorder(micrometer);
+		var configured = HttpClient.create().metrics(true, uri -> uri).configuration().metricsRecorder();
+		return new ClientMetricsRecorder(builtIn(configured, HttpClientMetricsRecorder.class));
 	}
 
 	@Override

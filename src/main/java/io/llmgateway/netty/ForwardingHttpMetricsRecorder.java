@@ -2,7 +2,9 @@ package io.llmgateway.netty;
 
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.function.Supplier;
 
+import reactor.netty.channel.ChannelMetricsRecorder;
 import reactor.netty.http.HttpMetricsRecorder;
 
 /**
@@ -19,6 +21,22 @@ abstract class ForwardingHttpMetricsRecorder<R extends HttpMetricsRecorder> impl
 
 	ForwardingHttpMetricsRecorder(R delegate) {
 		this.delegate = delegate;
+	}
+
+	/**
+	 * The recorder Reactor Netty configures for {@code metrics(true, ...)}: its Micrometer one.
+	 * @param configured the recorder supplier of a server or client configured that way
+	 * @param type the recorder interface expected
+	 * @return the recorder
+	 * @throws IllegalStateException if there is none (no Micrometer on the classpath)
+	 */
+	static <T extends HttpMetricsRecorder> T builtIn(Supplier<? extends ChannelMetricsRecorder> configured,
+			Class<T> type) {
+		ChannelMetricsRecorder recorder = (configured != null) ? configured.get() : null;
+		if (!type.isInstance(recorder)) {
+			throw new IllegalStateException("Reactor Netty has no Micrometer " + type.getSimpleName());
+		}
+		return type.cast(recorder);
 	}
 
 	@Override

@@ -30,11 +30,8 @@ public final class ServerMetricsRecorder extends ForwardingHttpMetricsRecorder<H
 	 * @throws IllegalStateException if Reactor Netty has no Micrometer recorder (no Micrometer)
 	 */
 	public static ServerMetricsRecorder micrometer() {
-		var supplier = HttpServer.create().metrics(true, uri -> uri).configuration().metricsRecorder();
-		if (supplier == null || !(supplier.get() instanceof HttpServerMetricsRecorder micrometer)) {
-			throw new IllegalStateException("Reactor Netty has no Micrometer recorder for HTTP servers");
-		}
-		return new ServerMetricsRecorder(micrometer);
+		var configured = HttpServer.create().metrics(true, uri -> uri).configuration().metricsRecorder();
+		return new ServerMetricsRecorder(builtIn(configured, HttpServerMetricsRecorder.class));
 	}
 
 	@Override
