@@ -90,12 +90,12 @@ final class CompletionBody {
 			JsonToken value = parser.nextToken();
 			switch (name) {
 				case "error" -> body.errorType = (value == JsonToken.VALUE_NULL) ? null : errorTypeOf(parser, value);
-				case "model" -> body.model = readIds ? string(parser, value) : skip(parser);
-				case "id" -> body.id = readIds ? string(parser, value) : skip(parser);
+				case "model" -> body.model = readIds ? string(parser, value) : skipped(parser);
+				case "id" -> body.id = readIds ? string(parser, value) : skipped(parser);
 				case "choices" -> body.readChoices(parser, value, output);
 				case "usage" -> {
 					body.usageNull = value == JsonToken.VALUE_NULL;
-					body.usage = (value == JsonToken.START_OBJECT) ? usageOf(parser) : skipUsage(parser);
+					body.usage = (value == JsonToken.START_OBJECT) ? usageOf(parser) : skipped(parser);
 				}
 				default -> parser.skipChildren();
 			}
@@ -231,12 +231,8 @@ final class CompletionBody {
 		return null;
 	}
 
-	private static String skip(JsonParser parser) {
-		parser.skipChildren();
-		return null;
-	}
-
-	private static TokenUsage skipUsage(JsonParser parser) {
+	/** Skips a value of no use; reads as absent. */
+	private static <T> T skipped(JsonParser parser) {
 		parser.skipChildren();
 		return null;
 	}
@@ -255,14 +251,14 @@ final class CompletionBody {
 		static Choice read(JsonParser parser, String output) {
 			String finishReason = null;
 			String legacyText = null;
-			boolean hasDelta = false;
+			boolean hasOutput = false;
 			Delta delta = null;
 			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
 				String name = parser.currentName();
 				JsonToken value = parser.nextToken();
 				if (name.equals(output)) {
-					hasDelta = true;
-					delta = (value == JsonToken.START_OBJECT) ? Delta.read(parser) : skipDelta(parser);
+					hasOutput = true;
+					delta = (value == JsonToken.START_OBJECT) ? Delta.read(parser) : skipped(parser);
 				}
 				else if (name.equals("finish_reason")) {
 					finishReason = string(parser, value);
@@ -276,7 +272,7 @@ final class CompletionBody {
 			}
 			Choice choice = new Choice();
 			choice.finishReason = finishReason;
-			if (!hasDelta) {
+			if (!hasOutput) {
 				// Legacy completions carry their text directly on the choice.
 				if (legacyText != null && !legacyText.isEmpty()) {
 					choice.texts.add(legacyText);
@@ -287,11 +283,6 @@ final class CompletionBody {
 				delta.addTo(choice);
 			}
 			return choice;
-		}
-
-		private static Delta skipDelta(JsonParser parser) {
-			parser.skipChildren();
-			return null;
 		}
 
 	}
@@ -337,45 +328,51 @@ final class CompletionBody {
 			this.toolTexts = new ArrayList<>(2);
 			JsonToken element;
 			while ((element = parser.nextToken()) != JsonToken.END_ARRAY) {
-				if (element != JsonToken.START_OBJECT) {
+				if (element == JsonToken.START_OBJECT) {
+					readToolCall(parser);
+				}
+				else {
+					parser.skipChildren();
+				}
+			}
+		}
+
+		/** Reads one tool call; of a {@code function} given twice the last counts. */
+		private void readToolCall(JsonParser parser) {
+			boolean hasFunction = false;
+			String functionName = null;
+			String arguments = null;
+			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+				String name = parser.currentName();
+				JsonToken value = parser.nextToken();
+				if (!"function".equals(name)) {
 					parser.skipChildren();
 					continue;
 				}
-				boolean hasFunction = false;
-				String functionName = null;
-				String arguments = null;
+				hasFunction = true;
+				functionName = null;
+				arguments = null;
+				if (value != JsonToken.START_OBJECT) {
+					parser.skipChildren();
+					continue;
+				}
 				while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-					String name = parser.currentName();
-					JsonToken value = parser.nextToken();
-					if (!"function".equals(name)) {
-						parser.skipChildren();
-						continue;
-					}
-					hasFunction = true;
-					functionName = null;
-					arguments = null;
-					if (value != JsonToken.START_OBJECT) {
-						parser.skipChildren();
-						continue;
-					}
-					while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-						String member = parser.currentName();
-						JsonToken memberValue = parser.nextToken();
-						switch (member) {
-							case "name" -> functionName = string(parser, memberValue);
-							case "arguments" -> arguments = string(parser, memberValue);
-							default -> parser.skipChildren();
-						}
+					String member = parser.currentName();
+					JsonToken memberValue = parser.nextToken();
+					switch (member) {
+						case "name" -> functionName = string(parser, memberValue);
+						case "arguments" -> arguments = string(parser, memberValue);
+						default -> parser.skipChildren();
 					}
 				}
-				if (hasFunction) {
-					this.toolCall = true;
-					if (functionName != null) {
-						this.toolTexts.add(functionName);
-					}
-					if (arguments != null) {
-						this.toolTexts.add(arguments);
-					}
+			}
+			if (hasFunction) {
+				this.toolCall = true;
+				if (functionName != null) {
+					this.toolTexts.add(functionName);
+				}
+				if (arguments != null) {
+					this.toolTexts.add(arguments);
 				}
 			}
 		}
