@@ -12,6 +12,7 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.observation.ServerRequestObservationContext;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -51,28 +52,54 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		if (!Failures.isUpstreamFailure(error)) {
 			return Mono.error(error);
 		}
-		if (exchange.getResponse().isCommitted()) {
-			// WebFlux takes a "connection reset" for the client's own and would end the response
-			// normally; while the client is still there, the failure is the upstream's.
-			return Mono.error(clientStillConnected(exchange) ? Failures.forClient(error) : error);
-		}
 		String routeId = routeId(exchange);
 		String errorType = Failures.errorType(error);
+		if (exchange.getResponse().isCommitted()) {
+			Connection client = clientConnection(exchange);
+			if (client == null) {
+				// WebFlux takes a "connection reset" for the client's own and would end the
+				// response normally; the failure is the upstream's.
+				return Mono.error(Failures.forClient(error));
+			}
+			if (!client.channel().isActive()) {
+				return Mono.error(error);
+			}
+			return breakOff(exchange, client, error, routeId, errorType);
+		}
 		// One line, no stack trace: the failure is the upstream's, and the client is told.
 		logger.warn("Upstream of route '" + routeId + "' failed before answering (" + errorType + "): " + error);
 		return GatewayErrors.upstreamFailed(error, errorType, exchange, routeId, this.json);
 	}
 
-	/** Whether the client's connection is still open; when that cannot be told, it is taken to be. */
-	private static boolean clientStillConnected(ServerWebExchange exchange) {
-		Object client;
+	/**
+	 * Breaks the client's response off the way the upstream's broke off: the connection is closed
+	 * before the response's end is written, so no client can take the body for a whole one.
+	 * Passed on as an error instead, the failure would be logged twice at ERROR with a stack
+	 * trace per call (by WebFlux, then by Reactor Netty), though it is the upstream's and
+	 * already counted with its {@code error_type}; this one line is the gateway's record of it.
+	 */
+	private static Mono<Void> breakOff(ServerWebExchange exchange, Connection client, Throwable error,
+			String routeId, String errorType) {
+		logger.warn("Upstream of route '" + routeId + "' broke off a response already under way (" + errorType
+				+ "); the client's response was broken off too: " + error);
+		// http_server_requests still names the failure.
+		ServerRequestObservationContext.findCurrent(exchange.getAttributes())
+			.ifPresent(context -> context.setError(Failures.forClient(error)));
+		// On the event loop the close is done at once; from elsewhere it is queued ahead of the
+		// response's end, which then finds the channel closed.
+		client.channel().close();
+		return Mono.empty();
+	}
+
+	/** The client's Reactor Netty connection, or null when the server is not Reactor Netty. */
+	private static Connection clientConnection(ServerWebExchange exchange) {
 		try {
-			client = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
+			return (ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest()) instanceof Connection client)
+					? client : null;
 		}
 		catch (IllegalArgumentException ex) {
-			return true;
+			return null;
 		}
-		return !(client instanceof Connection connection) || connection.channel().isActive();
 	}
 
 	private static String routeId(ServerWebExchange exchange) {

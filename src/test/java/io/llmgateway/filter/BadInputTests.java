@@ -9,6 +9,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -18,6 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
@@ -228,10 +233,39 @@ class BadInputTests {
 	 * Buffer leaks of each case, named by the case (the class-wide check would only say that
 	 * some case leaked).
 	 */
+	/** What the gateway logs during a case, from every logger. */
+	private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+
+	private final Logger rootLogger = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+
+	@BeforeEach
+	void captureLogs() {
+		this.logged.start();
+		this.rootLogger.addAppender(this.logged);
+	}
+
 	@AfterEach
 	void afterEachCase(TestInfo test) throws Exception {
-		gatewayStillHealthy();
-		noLeaks(test);
+		try {
+			gatewayStillHealthy();
+			noLeaks(test);
+			// Bad input is the upstream's or the client's fault, not the gateway's: at most a
+			// WARN line, never an ERROR with a stack trace an operator would chase.
+			assertThat(this.logged.list).as("ERROR lines logged in %s", test.getDisplayName())
+				.noneMatch(event -> event.getLevel().isGreaterOrEqual(Level.ERROR));
+		}
+		finally {
+			this.rootLogger.detachAppender(this.logged);
+		}
+	}
+
+	/** The WARN lines {@link UpstreamFailureFilter} wrote in this case. */
+	private java.util.List<String> failureWarnings() {
+		return this.logged.list.stream()
+			.filter(event -> event.getLoggerName().equals(UpstreamFailureFilter.class.getName())
+					&& event.getLevel() == Level.WARN)
+			.map(ILoggingEvent::getFormattedMessage)
+			.toList();
 	}
 
 	private void noLeaks(TestInfo test) throws Exception {
@@ -351,6 +385,9 @@ class BadInputTests {
 		assertThat(result.error()).isNotNull();
 		assertThat(awaitCall("reset-stream").labels()).containsEntry("error_type", "upstream_reset");
 		assertThat(scrape().sum("llm_gateway_active_streams", Map.of("route", "bad"))).isZero();
+		assertThat(failureWarnings()).singleElement()
+			.asString()
+			.contains("route 'bad' broke off a response already under way (upstream_reset)");
 	}
 
 	@Test
@@ -455,6 +492,13 @@ class BadInputTests {
 		assertThat(String.join("", EVENTS)).startsWith(result.text());
 		// Not a stream that looks complete: the client's body fails as the upstream's did.
 		assertThat(result.error()).isNotNull();
+		assertThat(failureWarnings()).singleElement()
+			.asString()
+			.contains("route 'plain' broke off a response already under way (upstream_reset)");
+		// The server's own metric still names the failure.
+		await().atMost(Duration.ofSeconds(5))
+			.untilAsserted(() -> assertThat(scrape().sum("http_server_requests_seconds_count",
+					Map.of("uri", "UNKNOWN", "exception", "UpstreamBrokeOff", "status", "200"))).isPositive());
 	}
 
 	/** A JSON 502 for an upstream reset on the route that keeps the CORS headers already set. */
