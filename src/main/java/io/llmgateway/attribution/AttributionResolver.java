@@ -5,10 +5,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -29,9 +31,27 @@ public class AttributionResolver {
 
 	private final JsonMapper json;
 
+	/**
+	 * Names an attribution label cannot take: the labels of the gateway's own meters (as
+	 * Prometheus shows them), Prometheus' histogram and summary labels, and the access log's
+	 * fields. A label named like one of them would silently replace its value.
+	 */
+	static final Set<String> RESERVED_NAMES = Set.of("gen_ai_operation_name", "gen_ai_provider_name",
+			"gen_ai_request_model", "gen_ai_response_model", "route", "stream", "error_type", "token_type",
+			"usage_source", "cost_type", "le", "quantile", "timestamp", "trace_id", "span_id", "method", "path",
+			"status", "duration_ms", "upstream", "bytes_in", "bytes_out", "user_agent", "cost_usd", "ttfc_ms");
+
 	public AttributionResolver(List<AttributionLabel> labels, JsonMapper json) {
 		this.json = json;
+		Set<String> names = new HashSet<>();
 		for (AttributionLabel label : labels) {
+			if (RESERVED_NAMES.contains(label.getName())) {
+				throw new IllegalArgumentException("Attribution label name '" + label.getName()
+						+ "' is taken by a label or access-log field of the gateway's own; choose another");
+			}
+			if (!names.add(label.getName())) {
+				throw new IllegalArgumentException("Attribution label name '" + label.getName() + "' is given twice");
+			}
 			this.labels.add(new Label(label, new BoundedLabelValues(label.getMaxValues())));
 		}
 	}

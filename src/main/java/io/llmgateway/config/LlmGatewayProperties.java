@@ -178,6 +178,8 @@ public class LlmGatewayProperties {
 
 		/**
 		 * Label name as it appears on metrics, spans and access log lines, e.g. {@code team}.
+		 * Names of the gateway's own labels and access-log fields ({@code route},
+		 * {@code status}, {@code error_type}, …) are refused at startup.
 		 */
 		@NotBlank
 		@Pattern(regexp = "[a-z][a-z0-9_]*", message = "must be a lower-case Prometheus label name")
