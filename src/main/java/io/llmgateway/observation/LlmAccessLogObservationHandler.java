@@ -1,5 +1,6 @@
 package io.llmgateway.observation;
 
+import java.io.StringWriter;
 import java.time.Instant;
 import java.util.Map;
 
@@ -10,8 +11,8 @@ import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.handler.TracingObservationHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 import io.llmgateway.usage.TokenUsage;
 
@@ -44,63 +45,72 @@ public class LlmAccessLogObservationHandler implements ObservationHandler<LlmObs
 		}
 	}
 
+	/**
+	 * The line, written field by field: no tree is built, since this runs once per call on the
+	 * event loop. Attribution label names cannot repeat a field's name (the resolver refuses
+	 * such names), so every name appears once.
+	 */
 	String line(LlmObservationContext context) {
-		ObjectNode line = this.json.createObjectNode();
-		line.put("timestamp", Instant.now().toString());
-		TraceContext trace = traceContext(context);
-		line.put("trace_id", (trace != null) ? trace.traceId() : null);
-		line.put("span_id", (trace != null) ? trace.spanId() : null);
-		line.put("route", context.route());
-		line.put("method", context.method());
-		line.put("path", context.path());
-		line.put("status", context.status());
-		line.put("duration_ms", context.durationNanos() / 1_000_000.0);
-		line.put("upstream", context.upstream());
-		line.put("bytes_in", context.bytesIn());
-		line.put("bytes_out", context.bytesOut());
-		line.put("user_agent", context.userAgent());
-		line.put("gen_ai.provider.name", context.providerName());
-		line.put("gen_ai.request.model", context.request().model());
-		line.put("gen_ai.response.model", context.response().responseModel());
-		line.put("stream", context.request().stream());
-		TokenUsage usage = context.usage();
-		if (usage != null) {
-			line.put("usage.input_tokens", usage.input());
-			if (context.isOutputTokensKnown()) {
-				line.put("usage.output_tokens", usage.output());
+		StringWriter text = new StringWriter(640);
+		try (JsonGenerator line = this.json.createGenerator(text)) {
+			line.writeStartObject();
+			line.writeStringProperty("timestamp", Instant.now().toString());
+			TraceContext trace = traceContext(context);
+			line.writeStringProperty("trace_id", (trace != null) ? trace.traceId() : null);
+			line.writeStringProperty("span_id", (trace != null) ? trace.spanId() : null);
+			line.writeStringProperty("route", context.route());
+			line.writeStringProperty("method", context.method());
+			line.writeStringProperty("path", context.path());
+			line.writeNumberProperty("status", context.status());
+			line.writeNumberProperty("duration_ms", context.durationNanos() / 1_000_000.0);
+			line.writeStringProperty("upstream", context.upstream());
+			line.writeNumberProperty("bytes_in", context.bytesIn());
+			line.writeNumberProperty("bytes_out", context.bytesOut());
+			line.writeStringProperty("user_agent", context.userAgent());
+			line.writeStringProperty("gen_ai.provider.name", context.providerName());
+			line.writeStringProperty("gen_ai.request.model", context.request().model());
+			line.writeStringProperty("gen_ai.response.model", context.response().responseModel());
+			line.writeBooleanProperty("stream", context.request().stream());
+			TokenUsage usage = context.usage();
+			if (usage != null) {
+				line.writeNumberProperty("usage.input_tokens", usage.input());
+				if (context.isOutputTokensKnown()) {
+					line.writeNumberProperty("usage.output_tokens", usage.output());
+				}
+				else {
+					line.writeNullProperty("usage.output_tokens");
+				}
+				line.writeNumberProperty("usage.cache_read_input_tokens", usage.cacheReadInput());
+				line.writeNumberProperty("usage.reasoning_output_tokens", usage.reasoningOutput());
+				line.writeStringProperty("usage.source", context.usageSource().value());
 			}
 			else {
-				line.putNull("usage.output_tokens");
+				line.writeNullProperty("usage.input_tokens");
+				line.writeNullProperty("usage.output_tokens");
+				line.writeNullProperty("usage.cache_read_input_tokens");
+				line.writeNullProperty("usage.reasoning_output_tokens");
+				line.writeNullProperty("usage.source");
 			}
-			line.put("usage.cache_read_input_tokens", usage.cacheReadInput());
-			line.put("usage.reasoning_output_tokens", usage.reasoningOutput());
-			line.put("usage.source", context.usageSource().value());
+			if (context.cost() != null) {
+				line.writeNumberProperty("cost_usd", context.cost().total());
+			}
+			else {
+				line.writeNullProperty("cost_usd");
+			}
+			long ttfc = context.timeToFirstChunkNanos();
+			if (context.isStreamOpened() && ttfc >= 0) {
+				line.writeNumberProperty("ttfc_ms", ttfc / 1_000_000.0);
+			}
+			else {
+				line.writeNullProperty("ttfc_ms");
+			}
+			line.writeStringProperty("error_type", context.errorType());
+			for (Map.Entry<String, String> label : context.attribution().entrySet()) {
+				line.writeStringProperty(label.getKey(), label.getValue());
+			}
+			line.writeEndObject();
 		}
-		else {
-			line.putNull("usage.input_tokens");
-			line.putNull("usage.output_tokens");
-			line.putNull("usage.cache_read_input_tokens");
-			line.putNull("usage.reasoning_output_tokens");
-			line.putNull("usage.source");
-		}
-		if (context.cost() != null) {
-			line.put("cost_usd", context.cost().total());
-		}
-		else {
-			line.putNull("cost_usd");
-		}
-		long ttfc = context.timeToFirstChunkNanos();
-		if (context.isStreamOpened() && ttfc >= 0) {
-			line.put("ttfc_ms", ttfc / 1_000_000.0);
-		}
-		else {
-			line.putNull("ttfc_ms");
-		}
-		line.put("error_type", context.errorType());
-		for (Map.Entry<String, String> label : context.attribution().entrySet()) {
-			line.put(label.getKey(), label.getValue());
-		}
-		return this.json.writeValueAsString(line);
+		return text.toString();
 	}
 
 	private static TraceContext traceContext(LlmObservationContext context) {
