@@ -12,6 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import io.llmgateway.attribution.AttributionResolver;
 import io.llmgateway.filter.LlmObservationFilter;
+import io.llmgateway.headers.OnePassHeaderFiltersRegistrar;
 import io.llmgateway.filter.UpstreamFailureFilter;
 import io.llmgateway.filter.UpstreamResendFilter;
 import io.llmgateway.netty.ClientMetricsRecorder;
@@ -100,6 +101,16 @@ public class LlmGatewayConfiguration {
 	@ConditionalOnBooleanProperty(name = "llm-gateway.reentrant-observation-scopes", matchIfMissing = true)
 	static SmartInitializingSingleton reentrantObservationScopes() {
 		return () -> ReentrantObservationThreadLocalAccessor.install(ContextRegistry.getInstance());
+	}
+
+	/**
+	 * Spring Cloud Gateway strips hop-by-hop, {@code Forwarded} and {@code X-Forwarded-*}
+	 * request headers with three filters, each copying every header; one pass does the same.
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty(name = "llm-gateway.one-pass-request-headers", matchIfMissing = true)
+	static OnePassHeaderFiltersRegistrar onePassHeaderFilters() {
+		return new OnePassHeaderFiltersRegistrar();
 	}
 
 	@Bean

@@ -39,6 +39,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -609,8 +610,8 @@ class LlmObservationFilterTests {
 	@Test
 	void theHeaderFiltersOfEveryCallLeaveOutGrpcOnAnHttp11Server(@Autowired List<HttpHeadersFilter> headerFilters) {
 		// gRPC needs HTTP/2, which the gateway does not serve by default; its filters would only cost.
-		assertThat(headerFilters).extracting(filter -> filter.getClass().getSimpleName())
-			.contains("RemoveHopByHopHeadersFilter")
+		assertThat(headerFilters).hasAtLeastOneElementOfType(RemoveHopByHopHeadersFilter.class)
+			.extracting(filter -> filter.getClass().getSimpleName())
 			.noneMatch(name -> name.startsWith("GRPC"));
 	}
 

@@ -1,0 +1,89 @@
+package io.llmgateway.headers;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.springframework.cloud.gateway.filter.headers.RemoveForwardedHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.RemoveXForwardedHeadersFilter;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Spring Cloud Gateway's {@link RemoveHopByHopHeadersFilter} for requests, which also does the
+ * work of {@link RemoveForwardedHeadersFilter} and {@link RemoveXForwardedHeadersFilter} where
+ * those are in use (no trusted proxies configured). Each of the three copies every header of the
+ * request into a new case-insensitive map; this filter copies them once.
+ *
+ * <p>Being a {@code RemoveHopByHopHeadersFilter}, it is bound to the same properties
+ * ({@code spring.cloud.gateway.server.webflux.filter.remove-hop-by-hop.headers} and
+ * {@code .order}). Responses are left to {@link ResponseHopByHopHeadersFilter}.
+ */
+public class OnePassRequestHeadersFilter extends RemoveHopByHopHeadersFilter {
+
+	private static final String FORWARDED = "Forwarded";
+
+	private static final String X_FORWARDED_PREFIX = "x-forwarded-";
+
+	private final boolean removeForwarded;
+
+	private final boolean removeXForwarded;
+
+	/**
+	 * @param removeForwarded whether {@code Forwarded} is removed, as
+	 * {@link RemoveForwardedHeadersFilter} would
+	 * @param removeXForwarded whether {@code X-Forwarded-*} are removed, as
+	 * {@link RemoveXForwardedHeadersFilter} would
+	 */
+	public OnePassRequestHeadersFilter(boolean removeForwarded, boolean removeXForwarded) {
+		this.removeForwarded = removeForwarded;
+		this.removeXForwarded = removeXForwarded;
+	}
+
+	@Override
+	public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
+		Set<String> removed = getHeaders();
+		List<String> connectionOptions = input.getConnection();
+		if (!connectionOptions.isEmpty()) {
+			removed = new HashSet<>(removed);
+			for (String option : connectionOptions) {
+				removed.add(option.toLowerCase(Locale.ROOT));
+			}
+		}
+		HttpHeaders filtered = new HttpHeaders();
+		for (Map.Entry<String, List<String>> header : input.headerSet()) {
+			String name = header.getKey();
+			if (!isRemoved(name, removed)) {
+				filtered.addAll(name, header.getValue());
+			}
+		}
+		return filtered;
+	}
+
+	private boolean isRemoved(String name, Set<String> removed) {
+		if (this.removeForwarded && name.equalsIgnoreCase(FORWARDED)) {
+			return true;
+		}
+		if (this.removeXForwarded && name.regionMatches(true, 0, X_FORWARDED_PREFIX, 0, X_FORWARDED_PREFIX.length())) {
+			return true;
+		}
+		return removed.contains(name.toLowerCase(Locale.ROOT));
+	}
+
+	@Override
+	public boolean supports(Type type) {
+		return type == Type.REQUEST;
+	}
+
+	boolean removesForwarded() {
+		return this.removeForwarded;
+	}
+
+	boolean removesXForwarded() {
+		return this.removeXForwarded;
+	}
+
+}
