@@ -33,13 +33,15 @@ public class AttributionResolver {
 
 	/**
 	 * Names an attribution label cannot take: the labels of the gateway's own meters (as
-	 * Prometheus shows them), Prometheus' histogram and summary labels, and the access log's
-	 * fields. A label named like one of them would silently replace its value.
+	 * Prometheus shows them), Prometheus' histogram, summary and target labels, and the access
+	 * log's fields. A label named like one of them would silently replace its value (Prometheus
+	 * renames a clash with its target labels to {@code exported_*}).
 	 */
 	static final Set<String> RESERVED_NAMES = Set.of("gen_ai_operation_name", "gen_ai_provider_name",
-			"gen_ai_request_model", "gen_ai_response_model", "route", "stream", "error_type", "token_type",
-			"usage_source", "cost_type", "le", "quantile", "timestamp", "trace_id", "span_id", "method", "path",
-			"status", "duration_ms", "upstream", "bytes_in", "bytes_out", "user_agent", "cost_usd", "ttfc_ms");
+			"gen_ai_request_model", "gen_ai_response_model", "gen_ai_token_type", "route", "stream", "error_type",
+			"token_type", "usage_source", "cost_type", "le", "quantile", "timestamp", "trace_id", "span_id",
+			"method", "path", "status", "duration_ms", "upstream", "bytes_in", "bytes_out", "user_agent",
+			"cost_usd", "ttfc_ms", "job", "instance");
 
 	public AttributionResolver(List<AttributionLabel> labels, JsonMapper json) {
 		this.json = json;

@@ -62,7 +62,11 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 				return Mono.error(Failures.forClient(error));
 			}
 			if (!client.channel().isActive()) {
-				return Mono.error(error);
+				// Nobody left to tell; passed on, it would be logged at ERROR as well.
+				logger.debug("Upstream of route '" + routeId + "' broke off (" + errorType
+						+ ") after the client had left: " + error);
+				recordOnServerObservation(exchange, error);
+				return Mono.empty();
 			}
 			return breakOff(exchange, client, error, routeId, errorType);
 		}
@@ -82,13 +86,17 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			String routeId, String errorType) {
 		logger.warn("Upstream of route '" + routeId + "' broke off a response already under way (" + errorType
 				+ "); the client's response was broken off too: " + error);
-		// http_server_requests still names the failure.
-		ServerRequestObservationContext.findCurrent(exchange.getAttributes())
-			.ifPresent(context -> context.setError(Failures.forClient(error)));
+		recordOnServerObservation(exchange, error);
 		// On the event loop the close is done at once; from elsewhere it is queued ahead of the
 		// response's end, which then finds the channel closed.
 		client.channel().close();
 		return Mono.empty();
+	}
+
+	/** So that http_server_requests still names the failure the exchange ends without. */
+	private static void recordOnServerObservation(ServerWebExchange exchange, Throwable error) {
+		ServerRequestObservationContext.findCurrent(exchange.getAttributes())
+			.ifPresent(context -> context.setError(Failures.forClient(error)));
 	}
 
 	/** The client's Reactor Netty connection, or null when the server is not Reactor Netty. */

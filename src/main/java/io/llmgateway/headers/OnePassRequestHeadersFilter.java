@@ -18,6 +18,12 @@ import org.springframework.web.server.ServerWebExchange;
  * those are in use (no trusted proxies configured). Each of the three copies every header of the
  * request into a new case-insensitive map; this filter copies them once.
  *
+ * <p>The forwarding headers are now removed at this filter's order (last but one) instead of
+ * first: a request-header filter ordered between the two that added {@code X-Forwarded-*}
+ * headers would see them removed, and one that read them would see the client's values. Spring
+ * Cloud Gateway has none there (its own forwarding filters replace the removing ones, and then
+ * they stay); a filter of yours there wants {@code llm-gateway.one-pass-request-headers=false}.
+ *
  * <p>Being a {@code RemoveHopByHopHeadersFilter}, it is bound to the same properties
  * ({@code spring.cloud.gateway.server.webflux.filter.remove-hop-by-hop.headers} and
  * {@code .order}). Responses are left to {@link ResponseHopByHopHeadersFilter}.

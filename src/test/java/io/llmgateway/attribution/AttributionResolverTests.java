@@ -18,7 +18,7 @@ class AttributionResolverTests {
 
 	@Test
 	void aLabelNamedLikeOneOfTheGatewaysOwnIsRefused() {
-		for (String taken : new String[] { "route", "error_type", "status", "le" }) {
+		for (String taken : new String[] { "route", "error_type", "gen_ai_token_type", "status", "le" }) {
 			assertThatIllegalArgumentException()
 				.isThrownBy(() -> new AttributionResolver(List.of(label(taken, "x-" + taken)), json))
 				.withMessageContaining("'" + taken + "' is taken");

@@ -229,10 +229,6 @@ class BadInputTests {
 			.build();
 	}
 
-	/**
-	 * Buffer leaks of each case, named by the case (the class-wide check would only say that
-	 * some case leaked).
-	 */
 	/** What the gateway logs during a case, from every logger. */
 	private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
 
@@ -251,7 +247,7 @@ class BadInputTests {
 			noLeaks(test);
 			// Bad input is the upstream's or the client's fault, not the gateway's: at most a
 			// WARN line, never an ERROR with a stack trace an operator would chase.
-			assertThat(this.logged.list).as("ERROR lines logged in %s", test.getDisplayName())
+			assertThat(loggedEvents()).as("ERROR lines logged in %s", test.getDisplayName())
 				.noneMatch(event -> event.getLevel().isGreaterOrEqual(Level.ERROR));
 		}
 		finally {
@@ -259,15 +255,27 @@ class BadInputTests {
 		}
 	}
 
+	/** A copy of what was logged so far; event loops append while the test reads. */
+	private java.util.List<ILoggingEvent> loggedEvents() {
+		// The appender appends under its own lock.
+		synchronized (this.logged) {
+			return new java.util.ArrayList<>(this.logged.list);
+		}
+	}
+
 	/** The WARN lines {@link UpstreamFailureFilter} wrote in this case. */
 	private java.util.List<String> failureWarnings() {
-		return this.logged.list.stream()
+		return loggedEvents().stream()
 			.filter(event -> event.getLoggerName().equals(UpstreamFailureFilter.class.getName())
 					&& event.getLevel() == Level.WARN)
 			.map(ILoggingEvent::getFormattedMessage)
 			.toList();
 	}
 
+	/**
+	 * Buffer leaks of each case, named by the case (the class-wide check would only say that
+	 * some case leaked).
+	 */
 	private void noLeaks(TestInfo test) throws Exception {
 		for (int round = 0; round < 3; round++) {
 			System.gc();
