@@ -51,7 +51,7 @@ public class LlmAccessLogObservationHandler implements ObservationHandler<LlmObs
 	 * such names), so every name appears once.
 	 */
 	String line(LlmObservationContext context) {
-		StringWriter text = new StringWriter(640);
+		StringWriter text = new StringWriter(1024);
 		try (JsonGenerator line = this.json.createGenerator(text)) {
 			line.writeStartObject();
 			line.writeStringProperty("timestamp", Instant.now().toString());

@@ -1,6 +1,7 @@
 package io.llmgateway.attribution;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,9 +43,9 @@ class AttributionResolverTests {
 		headers.add("x-team", " search ");
 		headers.add("x-api-key", "sk-secret");
 
-		assertThat(resolver.resolve(headers)).containsExactly(java.util.Map.entry("team", "search"),
-				java.util.Map.entry("user", "anonymous"),
-				java.util.Map.entry("api_key", AttributionResolver.digest("sk-secret")));
+		assertThat(resolver.resolve(headers)).containsExactly(Map.entry("team", "search"),
+				Map.entry("user", "anonymous"),
+				Map.entry("api_key", AttributionResolver.digest("sk-secret")));
 		assertThat(AttributionResolver.digest("sk-secret")).hasSize(12).doesNotContain("secret");
 	}
 
