@@ -12,6 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import io.llmgateway.attribution.AttributionResolver;
 import io.llmgateway.filter.LlmObservationFilter;
+import io.llmgateway.filter.LlmRequestHeadersFilter;
 import io.llmgateway.headers.OnePassHeaderFiltersRegistrar;
 import io.llmgateway.filter.UpstreamFailureFilter;
 import io.llmgateway.filter.UpstreamResendFilter;
@@ -150,6 +151,12 @@ public class LlmGatewayConfiguration {
 			AttributionResolver attribution, TokenEstimator estimator, PriceCatalog prices, JsonMapper jsonMapper) {
 		return new LlmObservationFilter(providers, properties, observations.getIfAvailable(() -> ObservationRegistry.NOOP),
 				convention, attribution, estimator, prices, jsonMapper);
+	}
+
+	/** The LLM call's header edits, made on the copy the request-header filters already hold. */
+	@Bean
+	LlmRequestHeadersFilter llmRequestHeadersFilter() {
+		return new LlmRequestHeadersFilter();
 	}
 
 	@Bean

@@ -1,7 +1,6 @@
 package io.llmgateway.filter;
 
 import java.net.URI;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.micrometer.observation.Observation;
@@ -204,9 +203,12 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 				Flux<DataBuffer> replayableBody = (sent.length == 0) ? Flux.empty()
 						: Flux.defer(() -> Flux.just(this.exchange.getResponse().bufferFactory().wrap(sent)));
 				ServerWebExchange upstream = this.exchange.mutate()
-					.request(upstreamRequest(replayableBody, sent.length, context.getCarrier(), usageInjected))
+					.request(upstreamRequest(replayableBody))
 					.response(response)
 					.build();
+				upstream.getAttributes()
+					.put(LlmRequestHeadersFilter.EDITS_ATTR, new LlmRequestHeadersFilter.Edits(replayableBody,
+							sent.length, context.getCarrier(), usageInjected));
 				upstream.getAttributes().put(UpstreamResendFilter.REPLAYABLE_BODY_ATTR, replayableBody);
 				// The LLM observation is deliberately not written into the Reactor context: its span
 				// reaches the provider through the carrier headers, and with automatic context
@@ -266,27 +268,9 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 					properties.getStreamIdleTimeout());
 		}
 
-		private ServerHttpRequest upstreamRequest(Flux<DataBuffer> body, int bodyLength, HttpHeaders traceHeaders,
-				boolean usageInjected) {
-			ServerHttpRequest mutated = this.exchange.getRequest().mutate().headers(headers -> {
-				headers.remove(HttpHeaders.TRANSFER_ENCODING);
-				if (bodyLength > 0) {
-					headers.setContentLength(bodyLength);
-				}
-				else {
-					headers.remove(HttpHeaders.CONTENT_LENGTH);
-				}
-				traceHeaders.forEach(headers::put);
-				// Only what the gateway can read comes back; an edited stream must come back plain.
-				String accepted = headers.getFirst(HttpHeaders.ACCEPT_ENCODING);
-				if (usageInjected) {
-					headers.set(HttpHeaders.ACCEPT_ENCODING, "identity");
-				}
-				else if (accepted != null) {
-					headers.set(HttpHeaders.ACCEPT_ENCODING, readableEncodings(accepted));
-				}
-			}).build();
-			return new ServerHttpRequestDecorator(mutated) {
+		/** The request with the gateway's body; its header edits go to {@link LlmRequestHeadersFilter}. */
+		private ServerHttpRequest upstreamRequest(Flux<DataBuffer> body) {
+			return new ServerHttpRequestDecorator(this.exchange.getRequest()) {
 				@Override
 				public Flux<DataBuffer> getBody() {
 					return body;
@@ -340,22 +324,6 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 			observation.stop();
 		}
 
-	}
-
-	/** Keeps the encodings the gateway can decode, with their weights; identity otherwise. */
-	static String readableEncodings(String acceptEncoding) {
-		StringBuilder kept = new StringBuilder();
-		for (String part : acceptEncoding.split(",")) {
-			String coding = part.split(";")[0].strip().toLowerCase(Locale.ROOT);
-			if (coding.equals("gzip") || coding.equals("x-gzip") || coding.equals("deflate")
-					|| coding.equals("identity")) {
-				if (kept.length() > 0) {
-					kept.append(", ");
-				}
-				kept.append(part.strip());
-			}
-		}
-		return (kept.length() > 0) ? kept.toString() : "identity";
 	}
 
 }

@@ -124,7 +124,9 @@ class LlmObservationFilterTests {
 			.llm("closed", "http://127.0.0.1:" + closedPort, "/closed")
 			.plain("closed-plain", "http://127.0.0.1:" + closedPort, "/closed-plain")
 			.plain("slow-plain", wiremock, "/slow-plain", 300)
-			.llm("endless", "http://127.0.0.1:" + endlessUpstream.port(), "/endless");
+			.llm("endless", "http://127.0.0.1:" + endlessUpstream.port(), "/endless")
+			.llmWithFilters("llm-filtered", wiremock, "/llm-filtered", "AddRequestHeader=X-Route-Filter, yes",
+					"SetRequestHeader=Accept-Encoding, br");
 		registry.add("llm-gateway.stream-idle-timeout", () -> "1s");
 		registry.add("llm-gateway.max-request-body-size", () -> "64KB");
 		registry.add("llm-gateway.max-response-body-size", () -> "32KB");
@@ -292,6 +294,32 @@ class LlmObservationFilterTests {
 		assertThat(scrape.sum("llm_gateway_tokens_total", with(call, "token_type", "output"))).isEqualTo(12);
 		assertThat(awaitSpan("chat split-model").getAttributes()
 			.get(AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"))).containsExactly("stop");
+	}
+
+	@Test
+	void routeFiltersThatChangeRequestHeadersKeepTheGatewaysEdits() {
+		upstream.stubFor(post(urlEqualTo("/v1/chat/completions"))
+			.withRequestBody(matchingJsonPath("$.model", equalTo("route-filter-model")))
+			.willReturn(aResponse().withHeader("Content-Type", "text/event-stream")
+				.withBody(sse("{\"id\":\"rf\",\"model\":\"route-filter-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}")
+						+ sse("[DONE]"))));
+
+		String request = "{\"model\":\"route-filter-model\",\"stream\":true,\"messages\":[]}";
+		postForText("/llm-filtered/v1/chat/completions", request);
+
+		LoggedRequest sent = upstream.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions")))
+			.stream()
+			.filter(logged -> logged.getBodyAsString().contains("route-filter-model"))
+			.findFirst()
+			.orElseThrow();
+		// The route's filters ran after the gateway had put its body in place and still sent it:
+		// their header and the gateway's length, encoding and trace context all reach the upstream.
+		assertThat(sent.getBodyAsString()).isEqualTo("{\"stream_options\":{\"include_usage\":true}," + request.substring(1));
+		assertThat(sent.getHeader("X-Route-Filter")).isEqualTo("yes");
+		assertThat(sent.getHeader(HttpHeaders.CONTENT_LENGTH)).isEqualTo(Integer.toString(sent.getBody().length));
+		assertThat(sent.getHeader(HttpHeaders.ACCEPT_ENCODING)).isEqualTo("identity");
+		assertThat(sent.getHeader("traceparent")).isNotBlank();
+		assertThat(sent.getHeader(HttpHeaders.TRANSFER_ENCODING)).isNull();
 	}
 
 	@Test

@@ -33,6 +33,17 @@ public final class TestRoutes {
 		return add(id, uri, pathPrefix, true, responseTimeoutMillis);
 	}
 
+	/** An LLM route with route filters of its own after {@code StripPrefix=1}. */
+	public TestRoutes llmWithFilters(String id, String uri, String pathPrefix, String... filters) {
+		int route = this.index;
+		add(id, uri, pathPrefix, true, null);
+		for (int i = 0; i < filters.length; i++) {
+			String filter = filters[i];
+			this.registry.add(ROUTES + "[" + route + "].filters[" + (i + 1) + "]", () -> filter);
+		}
+		return this;
+	}
+
 	/** A route without LLM metadata, proxied untouched. */
 	public TestRoutes plain(String id, String uri, String pathPrefix) {
 		return add(id, uri, pathPrefix, false, null);
