@@ -550,6 +550,18 @@ class BadInputTests {
 	}
 
 	@Test
+	void parametersOfTheWrongKindGoUpstreamAsTheyAreAndTheCallIsCounted() {
+		// Valid JSON with values no reading may turn into an error: a fractional token limit, a seed
+		// beyond a long. A tree read of them once threw, and the call failed before going upstream.
+		String body = "{\"model\":\"odd-params\",\"max_tokens\":1.5,\"seed\":99999999999999999999999,\"messages\":[]}";
+		Raw result = post("echo-400", "application/json", "x-team", "odd-params-team",
+				body.getBytes(StandardCharsets.UTF_8));
+		assertThat(result.status()).isEqualTo(400);
+		assertThat(new String(upstream.lastRequest("echo-400").body(), StandardCharsets.UTF_8)).isEqualTo(body);
+		assertThat(awaitCall("odd-params").labels()).containsEntry("error_type", "400");
+	}
+
+	@Test
 	void aWrongContentTypeIsTheProvidersBusinessNotTheGateways() {
 		// JSON sent as text/plain: passed on untouched with its type; the provider decides.
 		String body = "{\"model\":\"wrong-type\",\"messages\":[]}";

@@ -28,9 +28,6 @@ final class CompletionBody {
 	private static final List<String> DELTA_TEXT_FIELDS = List.of("content", "reasoning_content", "reasoning",
 			"refusal");
 
-	/** Largest whole number a double holds exactly (2^53). */
-	private static final double MAX_EXACT_WHOLE = 9_007_199_254_740_992d;
-
 	/** Set when the body has an {@code error} member; a stream chunk is then an error event. */
 	String errorType;
 
@@ -205,30 +202,14 @@ final class CompletionBody {
 		return found;
 	}
 
-	/**
-	 * A whole number; 0 (absent) for anything else, including fractions and numbers beyond what
-	 * a token count can be, so that a garbled count never turns into a huge cost.
-	 */
+	/** A whole number, 0 (absent) for anything else: see {@link JsonTokens#whole}. */
 	private static long whole(JsonParser parser, JsonToken value) {
-		if (value == JsonToken.VALUE_NUMBER_INT) {
-			JsonParser.NumberType type = parser.getNumberType();
-			return (type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG) ? parser.getLongValue()
-					: 0;
-		}
-		if (value == JsonToken.VALUE_NUMBER_FLOAT) {
-			double number = parser.getDoubleValue();
-			return (number == Math.rint(number) && Math.abs(number) <= MAX_EXACT_WHOLE) ? (long) number : 0;
-		}
-		parser.skipChildren();
-		return 0;
+		Long number = JsonTokens.whole(parser, value);
+		return (number != null) ? number : 0;
 	}
 
 	private static String string(JsonParser parser, JsonToken value) {
-		if (value == JsonToken.VALUE_STRING) {
-			return parser.getString();
-		}
-		parser.skipChildren();
-		return null;
+		return JsonTokens.string(parser, value);
 	}
 
 	/** Skips a value of no use; reads as absent. */

@@ -5,12 +5,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import io.llmgateway.provider.FrameEdit;
-import io.llmgateway.provider.JsonValues;
 import io.llmgateway.provider.LlmRequest;
 import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.provider.Operation;
@@ -70,38 +71,14 @@ public class OpenAiAdapter implements ProviderAdapter {
 
 	@Override
 	public LlmRequest readRequest(Operation operation, byte[] body) {
-		JsonNode root;
+		LlmRequest request;
 		try {
-			root = this.json.readTree(body);
+			request = RequestBody.read(this.json, operation, body, MAX_INPUT_TEXT);
 		}
 		catch (JacksonException ex) {
-			return LlmRequest.undecoded(operation);
+			request = null;
 		}
-		if (root == null || !root.isObject()) {
-			return LlmRequest.undecoded(operation);
-		}
-		StringBuilder text = new StringBuilder();
-		int messages = 0;
-		JsonNode messageList = root.get("messages");
-		if (messageList != null && messageList.isArray()) {
-			for (JsonNode message : messageList) {
-				messages++;
-				appendContent(message.get("content"), text);
-			}
-		}
-		appendContent(root.get("prompt"), text);
-		appendContent(root.get("input"), text);
-		Long maxTokens = JsonValues.whole(root.get("max_completion_tokens"));
-		if (maxTokens == null) {
-			maxTokens = JsonValues.whole(root.get("max_tokens"));
-		}
-		JsonNode streamOptions = root.get("stream_options");
-		boolean usageRequested = streamOptions != null && JsonValues.isTrue(streamOptions.get("include_usage"));
-		Long n = JsonValues.whole(root.get("n"));
-		return new LlmRequest(operation, JsonValues.text(root.get("model")), JsonValues.isTrue(root.get("stream")),
-				usageRequested, maxTokens, JsonValues.decimal(root.get("temperature")),
-				JsonValues.decimal(root.get("top_p")), JsonValues.whole(root.get("seed")),
-				(n != null) ? n.intValue() : null, truncate(text), messages, true);
+		return (request != null) ? request : LlmRequest.undecoded(operation);
 	}
 
 	@Override
@@ -111,9 +88,9 @@ public class OpenAiAdapter implements ProviderAdapter {
 			return null;
 		}
 		try {
-			ObjectNode root = (ObjectNode) this.json.readTree(body);
-			if (root.has("stream_options")) {
+			if (hasStreamOptions(body)) {
 				// Rare: options without include_usage. Rewriting the tree is the only safe edit.
+				ObjectNode root = (ObjectNode) this.json.readTree(body);
 				JsonNode options = root.get("stream_options");
 				if (!options.isObject()) {
 					return null;
@@ -209,30 +186,21 @@ public class OpenAiAdapter implements ProviderAdapter {
 		}
 	}
 
-	private static void appendContent(JsonNode content, StringBuilder text) {
-		if (content == null || text.length() >= MAX_INPUT_TEXT) {
-			return;
-		}
-		if (content.isString()) {
-			text.append(content.stringValue()).append('\n');
-		}
-		else if (content.isArray()) {
-			for (JsonNode part : content) {
-				if (part.isString()) {
-					text.append(part.stringValue()).append('\n');
-				}
-				else if (part.isObject()) {
-					String partText = JsonValues.text(part.get("text"));
-					if (partText != null) {
-						text.append(partText).append('\n');
-					}
-				}
+	/** Whether the body (a JSON object) has a {@code stream_options} member; values are skipped, not read. */
+	private boolean hasStreamOptions(byte[] body) {
+		try (JsonParser parser = this.json.createParser(body)) {
+			if (parser.nextToken() != JsonToken.START_OBJECT) {
+				return false;
 			}
+			while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+				if ("stream_options".equals(parser.currentName())) {
+					return true;
+				}
+				parser.nextToken();
+				parser.skipChildren();
+			}
+			return false;
 		}
-	}
-
-	private static String truncate(StringBuilder text) {
-		return (text.length() > MAX_INPUT_TEXT) ? text.substring(0, MAX_INPUT_TEXT) : text.toString();
 	}
 
 }

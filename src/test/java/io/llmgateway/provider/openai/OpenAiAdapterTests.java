@@ -58,6 +58,74 @@ class OpenAiAdapterTests {
 	}
 
 	@Test
+	void readsPromptsAndInputsAfterMessagesAndSkipsWhatCarriesNoText() {
+		LlmRequest request = this.adapter.readRequest(Operation.TEXT_COMPLETION, utf8("""
+				{"input":["a",[1,2],{"text":"b"}],"prompt":"p","messages":[7,{"content":null},{"content":"m"}],
+				 "max_tokens":16,"stream_options":{"include_usage":true}}
+				"""));
+		assertThat(request.inputText()).isEqualTo("m\np\na\nb\n");
+		assertThat(request.inputMessages()).isEqualTo(3);
+		assertThat(request.maxTokens()).isEqualTo(16);
+		assertThat(request.usageRequested()).isTrue();
+		assertThat(request.stream()).isFalse();
+	}
+
+	@Test
+	void ofARequestMemberGivenTwiceTheLastCounts() {
+		LlmRequest request = this.adapter.readRequest(Operation.CHAT, utf8("""
+				{"model":"first","model":"second","stream":true,"stream":"yes","messages":[{"content":"old"}],
+				 "messages":[{"content":"a","content":"b"}],"stream_options":{"include_usage":true},
+				 "stream_options":{"include_usage":false}}
+				"""));
+		assertThat(request.model()).isEqualTo("second");
+		assertThat(request.stream()).isFalse();
+		assertThat(request.usageRequested()).isFalse();
+		assertThat(request.inputText()).isEqualTo("b\n");
+		assertThat(request.inputMessages()).isEqualTo(1);
+	}
+
+	@Test
+	void parametersOfTheWrongTypeOrOutOfRangeAreAbsentNotAnError() {
+		// A tree read of these threw (a double or a huge integer read as a long) instead of counting
+		// the field as absent.
+		LlmRequest request = this.adapter.readRequest(Operation.CHAT, utf8("""
+				{"model":5,"max_completion_tokens":1.5,"max_tokens":99999999999999999999999,"seed":-3.0,
+				 "n":4294967296,"temperature":"hot","top_p":1,"messages":{"content":"not a list"}}
+				"""));
+		assertThat(request.decoded()).isTrue();
+		assertThat(request.model()).isNull();
+		assertThat(request.maxTokens()).isNull();
+		assertThat(request.seed()).isEqualTo(-3);
+		assertThat(request.choices()).isNull();
+		assertThat(request.temperature()).isNull();
+		assertThat(request.topP()).isEqualTo(1.0);
+		assertThat(request.inputMessages()).isZero();
+		assertThat(request.inputText()).isEmpty();
+		assertThat(this.adapter.readRequest(Operation.CHAT, utf8("{\"max_completion_tokens\":1e30,\"max_tokens\":8}"))
+			.maxTokens()).as("falls back to max_tokens").isEqualTo(8);
+	}
+
+	@Test
+	void aBodyWithContentAfterItsObjectOrNotAnObjectIsUndecoded() {
+		for (String body : new String[] { "{\"model\":\"m\"} trailing", "[{\"model\":\"m\"}]", "\"m\"",
+				"{\"model\":\"m\"", "{\"messages\":[{\"content\":\"x\"}" }) {
+			LlmRequest request = this.adapter.readRequest(Operation.CHAT, utf8(body));
+			assertThat(request.decoded()).as(body).isFalse();
+			assertThat(this.adapter.withStreamUsage(request, utf8(body))).as(body).isNull();
+		}
+	}
+
+	@Test
+	void capsThePromptTextAtWholeContents() {
+		String large = "x".repeat((1 << 20) - 2);
+		LlmRequest request = this.adapter.readRequest(Operation.CHAT,
+				utf8("{\"messages\":[{\"content\":\"" + large + "\"},{\"content\":\"yz\"},{\"content\":\"dropped\"}]}"));
+		// The second content starts under the cap and is kept up to it; the third starts at it.
+		assertThat(request.inputText()).hasSize(1 << 20).endsWith("x\ny");
+		assertThat(request.inputMessages()).isEqualTo(3);
+	}
+
+	@Test
 	void aBodyThatIsNotJsonIsUndecodedNotAnError() {
 		LlmRequest request = this.adapter.readRequest(Operation.CHAT, utf8("model=gpt-4o&stream=true"));
 		assertThat(request.decoded()).isFalse();
@@ -82,6 +150,13 @@ class OpenAiAdapterTests {
 		JsonNode options = this.json.readTree(rewritten).get("stream_options");
 		assertThat(options.get("include_usage").booleanValue()).isTrue();
 		assertThat(options.get("continuous_usage_stats").booleanValue()).isFalse();
+	}
+
+	@Test
+	void leavesStreamOptionsThatAreNotAnObjectAlone() {
+		String body = "{\"model\":\"m\",\"stream\":true,\"stream_options\":true}";
+		assertThat(this.adapter.withStreamUsage(this.adapter.readRequest(Operation.CHAT, utf8(body)), utf8(body)))
+			.isNull();
 	}
 
 	@Test
