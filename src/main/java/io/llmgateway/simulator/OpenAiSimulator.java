@@ -78,8 +78,14 @@ public class OpenAiSimulator {
 		}
 		Pacing pacing = pacing(request);
 		Prompt prompt = prompt(root.get("messages"));
-		long maxTokens = root.path("max_completion_tokens").isNumber() ? root.get("max_completion_tokens").longValue()
-				: root.path("max_tokens").isNumber() ? root.get("max_tokens").longValue() : Long.MAX_VALUE;
+		JsonNode limit = root.path("max_completion_tokens").isNumber() ? root.get("max_completion_tokens")
+				: root.path("max_tokens");
+		if (limit.isNumber() && !(limit.canConvertToExactIntegral() && limit.canConvertToLong())) {
+			// Like the real API: a fractional or oversized limit is the client's error, not a crash.
+			return error(HttpStatus.BAD_REQUEST, "invalid_request_error",
+					"Invalid 'max_tokens': expected an integer, got " + limit);
+		}
+		long maxTokens = limit.isNumber() ? limit.longValue() : Long.MAX_VALUE;
 		Generated generated = generate(prompt.text() + model, pacing.chunks(), maxTokens, model);
 		List<String> pieces = generated.pieces();
 		String completion = String.join("", pieces);

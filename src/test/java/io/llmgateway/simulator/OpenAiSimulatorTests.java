@@ -131,6 +131,16 @@ class OpenAiSimulatorTests {
 			.expectBody()
 			.jsonPath("$.error.type")
 			.isEqualTo("invalid_request_error");
+		this.client.post()
+			.uri(SimulatorConfiguration.CHAT_COMPLETIONS_PATH)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"model\":\"m\",\"max_tokens\":1.5,\"messages\":[]}")
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.error.type")
+			.isEqualTo("invalid_request_error");
 	}
 
 	private byte[] post(String body) {
