@@ -25,6 +25,7 @@ import io.llmgateway.observation.LlmObservationConvention;
 import io.llmgateway.observation.LlmTracingObservationHandler;
 import io.llmgateway.observation.ReentrantObservationThreadLocalAccessor;
 import io.llmgateway.pricing.PriceCatalog;
+import io.llmgateway.routefilter.LeanStripPrefixRegistrar;
 import io.llmgateway.provider.ProviderAdapter;
 import io.llmgateway.provider.ProviderRegistry;
 import io.llmgateway.provider.openai.OpenAiAdapter;
@@ -112,6 +113,16 @@ public class LlmGatewayConfiguration {
 	@ConditionalOnBooleanProperty(name = "llm-gateway.one-pass-request-headers", matchIfMissing = true)
 	static OnePassHeaderFiltersRegistrar onePassHeaderFilters() {
 		return new OnePassHeaderFiltersRegistrar();
+	}
+
+	/**
+	 * Spring Cloud Gateway's {@code StripPrefix} rebuilds the request with a copy of every header
+	 * to change its path; the same rule on a request that only takes another path.
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty(name = "llm-gateway.lean-strip-prefix", matchIfMissing = true)
+	static LeanStripPrefixRegistrar leanStripPrefix() {
+		return new LeanStripPrefixRegistrar();
 	}
 
 	@Bean

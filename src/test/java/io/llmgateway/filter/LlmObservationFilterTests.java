@@ -29,6 +29,7 @@ import reactor.core.publisher.Flux;
 import reactor.netty.DisposableServer;
 
 import io.llmgateway.observation.ReentrantObservationThreadLocalAccessor;
+import io.llmgateway.routefilter.LeanStripPrefixGatewayFilterFactory;
 import io.llmgateway.support.PrometheusScrape;
 import io.llmgateway.support.SseTestUpstream;
 import io.llmgateway.support.TestRoutes;
@@ -36,6 +37,7 @@ import io.llmgateway.usage.TokenEstimator;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ApplicationContext;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
@@ -86,6 +88,9 @@ class LlmObservationFilterTests {
 
 	@LocalServerPort
 	int port;
+
+	@Autowired
+	ApplicationContext context;
 
 	/** Clients without compression: only the gzip tests ask for it, explicitly. */
 	WebTestClient client;
@@ -230,6 +235,9 @@ class LlmObservationFilterTests {
 		// All of this with restores of the already current observation skipped.
 		assertThat(ContextRegistry.getInstance().getThreadLocalAccessors())
 			.hasAtLeastOneElementOfType(ReentrantObservationThreadLocalAccessor.class);
+		// And the route's StripPrefix is the one that does not copy the request's headers.
+		assertThat(this.context.getBean("stripPrefixGatewayFilterFactory"))
+			.isInstanceOf(LeanStripPrefixGatewayFilterFactory.class);
 	}
 
 	@Test
