@@ -184,22 +184,7 @@ final class CompletionBody {
 
 	/** A whole-number member of an object value; 0 when absent or not a number. */
 	private static long member(JsonParser parser, JsonToken value, String wanted) {
-		if (value != JsonToken.START_OBJECT) {
-			parser.skipChildren();
-			return 0;
-		}
-		long found = 0;
-		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-			String name = parser.currentName();
-			JsonToken member = parser.nextToken();
-			if (wanted.equals(name)) {
-				found = whole(parser, member);
-			}
-			else {
-				parser.skipChildren();
-			}
-		}
-		return found;
+		return JsonTokens.member(parser, value, wanted, CompletionBody::whole, 0L);
 	}
 
 	/** A whole number, 0 (absent) for anything else: see {@link JsonTokens#whole}. */

@@ -1,5 +1,7 @@
 package io.llmgateway.provider.openai;
 
+import java.util.function.BiFunction;
+
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 
@@ -53,6 +55,30 @@ final class JsonTokens {
 		}
 		parser.skipChildren();
 		return null;
+	}
+
+	/**
+	 * One member of an object value, read by {@code read}; {@code absent} when the value is not an
+	 * object or has no such member. Of a member given twice the last one counts.
+	 */
+	static <T> T member(JsonParser parser, JsonToken value, String wanted,
+			BiFunction<JsonParser, JsonToken, T> read, T absent) {
+		if (value != JsonToken.START_OBJECT) {
+			parser.skipChildren();
+			return absent;
+		}
+		T found = absent;
+		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+			String name = parser.currentName();
+			JsonToken member = parser.nextToken();
+			if (wanted.equals(name)) {
+				found = read.apply(parser, member);
+			}
+			else {
+				parser.skipChildren();
+			}
+		}
+		return found;
 	}
 
 }

@@ -82,7 +82,8 @@ final class RequestBody {
 		switch (name) {
 			case "model" -> this.model = JsonTokens.string(parser, value);
 			case "stream" -> this.stream = JsonTokens.isTrue(parser, value);
-			case "stream_options" -> this.usageRequested = includeUsage(parser, value);
+			case "stream_options" -> this.usageRequested = JsonTokens.member(parser, value, "include_usage",
+					JsonTokens::isTrue, false);
 			case "max_completion_tokens" -> this.maxCompletionTokens = JsonTokens.whole(parser, value);
 			case "max_tokens" -> this.maxTokens = JsonTokens.whole(parser, value);
 			case "temperature" -> this.temperature = JsonTokens.decimal(parser, value);
@@ -156,17 +157,7 @@ final class RequestBody {
 				texts.add(parser.getString());
 			}
 			else if (part == JsonToken.START_OBJECT) {
-				String text = null;
-				while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-					String name = parser.currentName();
-					JsonToken member = parser.nextToken();
-					if ("text".equals(name)) {
-						text = JsonTokens.string(parser, member);
-					}
-					else {
-						parser.skipChildren();
-					}
-				}
+				String text = JsonTokens.member(parser, part, "text", JsonTokens::string, null);
 				if (text != null) {
 					texts.add(text);
 				}
@@ -186,25 +177,6 @@ final class RequestBody {
 		for (String part : content) {
 			text.append(part).append('\n');
 		}
-	}
-
-	private static boolean includeUsage(JsonParser parser, JsonToken value) {
-		if (value != JsonToken.START_OBJECT) {
-			parser.skipChildren();
-			return false;
-		}
-		boolean include = false;
-		while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-			String name = parser.currentName();
-			JsonToken member = parser.nextToken();
-			if ("include_usage".equals(name)) {
-				include = JsonTokens.isTrue(parser, member);
-			}
-			else {
-				parser.skipChildren();
-			}
-		}
-		return include;
 	}
 
 }
