@@ -203,12 +203,12 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 				Flux<DataBuffer> replayableBody = (sent.length == 0) ? Flux.empty()
 						: Flux.defer(() -> Flux.just(this.exchange.getResponse().bufferFactory().wrap(sent)));
 				ServerWebExchange upstream = this.exchange.mutate()
-					.request(upstreamRequest(replayableBody))
+					.request(upstreamRequest(replayableBody, sent.length))
 					.response(response)
 					.build();
 				upstream.getAttributes()
-					.put(LlmRequestHeadersFilter.EDITS_ATTR, new LlmRequestHeadersFilter.Edits(replayableBody,
-							sent.length, context.getCarrier(), usageInjected));
+					.put(LlmRequestHeadersFilter.EDITS_ATTR,
+							new LlmRequestHeadersFilter.Edits(context.getCarrier(), usageInjected));
 				upstream.getAttributes().put(UpstreamResendFilter.REPLAYABLE_BODY_ATTR, replayableBody);
 				// The LLM observation is deliberately not written into the Reactor context: its span
 				// reaches the provider through the carrier headers, and with automatic context
@@ -268,9 +268,30 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 					properties.getStreamIdleTimeout());
 		}
 
-		/** The request with the gateway's body; its header edits go to {@link LlmRequestHeadersFilter}. */
-		private ServerHttpRequest upstreamRequest(Flux<DataBuffer> body) {
-			return new ServerHttpRequestDecorator(this.exchange.getRequest()) {
+		/**
+		 * The request with the gateway's body. Its length goes on the request itself, before the
+		 * route filters, and only where it differs from what the client declared (a body the
+		 * gateway edited, or one the client sent chunked): a route filter that wraps or replaces
+		 * the body then sees the right length or sets its own. The other header edits go to
+		 * {@link LlmRequestHeadersFilter}, on a copy of the headers that is made anyway.
+		 */
+		private ServerHttpRequest upstreamRequest(Flux<DataBuffer> body, int bodyLength) {
+			ServerHttpRequest request = this.exchange.getRequest();
+			HttpHeaders declared = request.getHeaders();
+			boolean declaredLength = declared.getFirst(HttpHeaders.TRANSFER_ENCODING) == null
+					&& (declared.getContentLength() == bodyLength || (bodyLength == 0 && declared.getContentLength() < 0));
+			if (!declaredLength) {
+				request = request.mutate().headers(headers -> {
+					headers.remove(HttpHeaders.TRANSFER_ENCODING);
+					if (bodyLength > 0) {
+						headers.setContentLength(bodyLength);
+					}
+					else {
+						headers.remove(HttpHeaders.CONTENT_LENGTH);
+					}
+				}).build();
+			}
+			return new ServerHttpRequestDecorator(request) {
 				@Override
 				public Flux<DataBuffer> getBody() {
 					return body;

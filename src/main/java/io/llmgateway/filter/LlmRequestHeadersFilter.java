@@ -2,25 +2,21 @@ package io.llmgateway.filter;
 
 import java.util.Locale;
 
-import reactor.core.publisher.Flux;
-
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.Ordered;
-import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Puts an LLM call's own request headers on what goes upstream: the length of the body the
- * gateway sends, the trace context of the call's span, and only the content encodings the gateway
- * can read back. {@link LlmObservationFilter} leaves the edits on the exchange; they are applied
- * here, last among the request-header filters, to the copy of the headers those filters already
- * made. Editing the request itself ({@code ServerHttpRequest.mutate()}) would copy every header
- * once more per call.
+ * Puts an LLM call's own request headers on what goes upstream: the trace context of the call's
+ * span, and only the content encodings the gateway can read back. {@link LlmObservationFilter}
+ * leaves the edits on the exchange; they are applied here, last among the request-header filters,
+ * to the copy of the headers those filters already made. Editing the request itself
+ * ({@code ServerHttpRequest.mutate()}) would copy every header once more per call.
  *
- * <p>Being last, the edits win over a route filter that set the same headers. The body length is
- * only set while the request still carries the gateway's body: a route filter that put another
- * body in its place answers for its length.
+ * <p>Being last, the edits win over a route filter that set the same headers. The body's length
+ * is not set here: it depends on the body, which a route filter may wrap or replace, so
+ * {@link LlmObservationFilter} puts it on the request, where such a filter sees it.
  */
 public class LlmRequestHeadersFilter implements HttpHeadersFilter, Ordered {
 
@@ -36,16 +32,15 @@ public class LlmRequestHeadersFilter implements HttpHeadersFilter, Ordered {
 		if (edits == null) {
 			return input;
 		}
-		boolean ownBody = exchange.getRequest().getBody() == edits.body();
 		try {
-			edits.applyTo(input, ownBody);
+			edits.applyTo(input);
 			return input;
 		}
 		catch (UnsupportedOperationException readOnly) {
 			// Only when no filter before this one made a copy: the request's own headers are read-only.
 			HttpHeaders copy = new HttpHeaders();
 			copy.addAll(input);
-			edits.applyTo(copy, ownBody);
+			edits.applyTo(copy);
 			return copy;
 		}
 	}
@@ -63,24 +58,13 @@ public class LlmRequestHeadersFilter implements HttpHeadersFilter, Ordered {
 	/**
 	 * What an LLM call changes in the headers it sends upstream.
 	 *
-	 * @param body the body the gateway sends (held in memory)
-	 * @param bodyLength its length in bytes
 	 * @param traceHeaders the trace context of the call's span
 	 * @param usageInjected whether the gateway edited a stream request, so the stream must come
 	 * back unencoded
 	 */
-	record Edits(Flux<DataBuffer> body, int bodyLength, HttpHeaders traceHeaders, boolean usageInjected) {
+	record Edits(HttpHeaders traceHeaders, boolean usageInjected) {
 
-		void applyTo(HttpHeaders headers, boolean ownBody) {
-			if (ownBody) {
-				headers.remove(HttpHeaders.TRANSFER_ENCODING);
-				if (this.bodyLength > 0) {
-					headers.setContentLength(this.bodyLength);
-				}
-				else {
-					headers.remove(HttpHeaders.CONTENT_LENGTH);
-				}
-			}
+		void applyTo(HttpHeaders headers) {
 			this.traceHeaders.forEach(headers::put);
 			// Only what the gateway can read comes back; an edited stream must come back plain.
 			String accepted = headers.getFirst(HttpHeaders.ACCEPT_ENCODING);
