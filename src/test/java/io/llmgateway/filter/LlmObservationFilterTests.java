@@ -132,6 +132,14 @@ class LlmObservationFilterTests {
 			.llm("endless", "http://127.0.0.1:" + endlessUpstream.port(), "/endless")
 			.llmWithFilters("llm-filtered", wiremock, "/llm-filtered", "AddRequestHeader=X-Route-Filter, yes",
 					"SetRequestHeader=Accept-Encoding, br");
+		// An LLM route whose filter wraps the body in a cached copy (a filter without a shortcut form).
+		registry.add("spring.cloud.gateway.server.webflux.routes[8].id", () -> "llm-cached");
+		registry.add("spring.cloud.gateway.server.webflux.routes[8].uri", () -> wiremock);
+		registry.add("spring.cloud.gateway.server.webflux.routes[8].predicates[0]", () -> "Path=/llm-cached/**");
+		registry.add("spring.cloud.gateway.server.webflux.routes[8].filters[0]", () -> "StripPrefix=1");
+		registry.add("spring.cloud.gateway.server.webflux.routes[8].filters[1].name", () -> "CacheRequestBody");
+		registry.add("spring.cloud.gateway.server.webflux.routes[8].filters[1].args.bodyClass", () -> "java.lang.String");
+		registry.add("spring.cloud.gateway.server.webflux.routes[8].metadata.llm.provider", () -> "openai");
 		registry.add("llm-gateway.stream-idle-timeout", () -> "1s");
 		registry.add("llm-gateway.max-request-body-size", () -> "64KB");
 		registry.add("llm-gateway.max-response-body-size", () -> "32KB");
@@ -328,6 +336,28 @@ class LlmObservationFilterTests {
 		assertThat(sent.getHeader(HttpHeaders.ACCEPT_ENCODING)).isEqualTo("identity");
 		assertThat(sent.getHeader("traceparent")).isNotBlank();
 		assertThat(sent.getHeader(HttpHeaders.TRANSFER_ENCODING)).isNull();
+	}
+
+	@Test
+	void aRouteFilterThatWrapsTheBodySendsTheEditedBodyWithItsLength() {
+		// CacheRequestBody reads the gateway's edited body and hands on a copy of its own with the
+		// request's headers: the length on them must already be the edited body's.
+		upstream.stubFor(post(urlEqualTo("/v1/chat/completions"))
+			.withRequestBody(matchingJsonPath("$.model", equalTo("cached-body-model")))
+			.willReturn(aResponse().withHeader("Content-Type", "text/event-stream")
+				.withBody(sse("{\"id\":\"cb\",\"model\":\"cached-body-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}")
+						+ sse("[DONE]"))));
+
+		String request = "{\"model\":\"cached-body-model\",\"stream\":true,\"messages\":[]}";
+		assertThat(postForText("/llm-cached/v1/chat/completions", request)).endsWith(sse("[DONE]"));
+
+		LoggedRequest sent = upstream.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions")))
+			.stream()
+			.filter(logged -> logged.getBodyAsString().contains("cached-body-model"))
+			.findFirst()
+			.orElseThrow();
+		assertThat(sent.getBodyAsString()).isEqualTo("{\"stream_options\":{\"include_usage\":true}," + request.substring(1));
+		assertThat(sent.getHeader(HttpHeaders.CONTENT_LENGTH)).isEqualTo(Integer.toString(sent.getBody().length));
 	}
 
 	@Test
