@@ -314,20 +314,12 @@ class LlmObservationFilterTests {
 
 	@Test
 	void routeFiltersThatChangeRequestHeadersKeepTheGatewaysEdits() {
-		upstream.stubFor(post(urlEqualTo("/v1/chat/completions"))
-			.withRequestBody(matchingJsonPath("$.model", equalTo("route-filter-model")))
-			.willReturn(aResponse().withHeader("Content-Type", "text/event-stream")
-				.withBody(sse("{\"id\":\"rf\",\"model\":\"route-filter-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}")
-						+ sse("[DONE]"))));
+		stubUsageOnlyStream("route-filter-model");
 
 		String request = "{\"model\":\"route-filter-model\",\"stream\":true,\"messages\":[]}";
 		postForText("/llm-filtered/v1/chat/completions", request);
 
-		LoggedRequest sent = upstream.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions")))
-			.stream()
-			.filter(logged -> logged.getBodyAsString().contains("route-filter-model"))
-			.findFirst()
-			.orElseThrow();
+		LoggedRequest sent = sentUpstream("route-filter-model");
 		// The route's filters ran after the gateway had put its body in place and still sent it:
 		// their header and the gateway's length, encoding and trace context all reach the upstream.
 		assertThat(sent.getBodyAsString()).isEqualTo("{\"stream_options\":{\"include_usage\":true}," + request.substring(1));
@@ -342,20 +334,12 @@ class LlmObservationFilterTests {
 	void aRouteFilterThatWrapsTheBodySendsTheEditedBodyWithItsLength() {
 		// CacheRequestBody reads the gateway's edited body and hands on a copy of its own with the
 		// request's headers: the length on them must already be the edited body's.
-		upstream.stubFor(post(urlEqualTo("/v1/chat/completions"))
-			.withRequestBody(matchingJsonPath("$.model", equalTo("cached-body-model")))
-			.willReturn(aResponse().withHeader("Content-Type", "text/event-stream")
-				.withBody(sse("{\"id\":\"cb\",\"model\":\"cached-body-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}")
-						+ sse("[DONE]"))));
+		stubUsageOnlyStream("cached-body-model");
 
 		String request = "{\"model\":\"cached-body-model\",\"stream\":true,\"messages\":[]}";
 		assertThat(postForText("/llm-cached/v1/chat/completions", request)).endsWith(sse("[DONE]"));
 
-		LoggedRequest sent = upstream.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions")))
-			.stream()
-			.filter(logged -> logged.getBodyAsString().contains("cached-body-model"))
-			.findFirst()
-			.orElseThrow();
+		LoggedRequest sent = sentUpstream("cached-body-model");
 		assertThat(sent.getBodyAsString()).isEqualTo("{\"stream_options\":{\"include_usage\":true}," + request.substring(1));
 		assertThat(sent.getHeader(HttpHeaders.CONTENT_LENGTH)).isEqualTo(Integer.toString(sent.getBody().length));
 	}
@@ -764,6 +748,24 @@ class LlmObservationFilterTests {
 		assertThat(scrape.anyWith("llm_gateway_unpriced_calls_total", call)).isFalse();
 		assertThat(awaitSpan("chat priced-model").getAttributes().get(AttributeKey.doubleKey("llm_gateway.cost.usd")))
 			.isCloseTo(5.7, org.assertj.core.data.Offset.offset(1e-9));
+	}
+
+	/** An upstream stream for {@code model} that carries only its usage and the end marker. */
+	private static void stubUsageOnlyStream(String model) {
+		upstream.stubFor(post(urlEqualTo("/v1/chat/completions"))
+			.withRequestBody(matchingJsonPath("$.model", equalTo(model)))
+			.willReturn(aResponse().withHeader("Content-Type", "text/event-stream")
+				.withBody(sse("{\"id\":\"u\",\"model\":\"" + model
+						+ "\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}") + sse("[DONE]"))));
+	}
+
+	/** The request the upstream received for {@code model}. */
+	private static LoggedRequest sentUpstream(String model) {
+		return upstream.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions")))
+			.stream()
+			.filter(logged -> logged.getBodyAsString().contains(model))
+			.findFirst()
+			.orElseThrow();
 	}
 
 	private String postForText(String uri, String body) {
