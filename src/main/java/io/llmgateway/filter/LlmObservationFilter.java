@@ -277,10 +277,10 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 		 */
 		private ServerHttpRequest upstreamRequest(Flux<DataBuffer> body, int bodyLength) {
 			ServerHttpRequest request = this.exchange.getRequest();
-			HttpHeaders declared = request.getHeaders();
-			boolean declaredLength = declared.getFirst(HttpHeaders.TRANSFER_ENCODING) == null
-					&& (declared.getContentLength() == bodyLength || (bodyLength == 0 && declared.getContentLength() < 0));
-			if (!declaredLength) {
+			long declared = request.getHeaders().getContentLength();
+			boolean asDeclared = request.getHeaders().getFirst(HttpHeaders.TRANSFER_ENCODING) == null
+					&& (declared == bodyLength || (bodyLength == 0 && declared < 0));
+			if (!asDeclared) {
 				request = request.mutate().headers(headers -> {
 					headers.remove(HttpHeaders.TRANSFER_ENCODING);
 					if (bodyLength > 0) {

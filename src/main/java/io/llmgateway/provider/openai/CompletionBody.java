@@ -11,6 +11,8 @@ import tools.jackson.databind.json.JsonMapper;
 import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.usage.TokenUsage;
 
+import static io.llmgateway.provider.openai.JsonTokens.string;
+
 /**
  * What the gateway needs from an OpenAI response body or stream chunk, read in a single pass over
  * its tokens.
@@ -191,10 +193,6 @@ final class CompletionBody {
 	private static long whole(JsonParser parser, JsonToken value) {
 		Long number = JsonTokens.whole(parser, value);
 		return (number != null) ? number : 0;
-	}
-
-	private static String string(JsonParser parser, JsonToken value) {
-		return JsonTokens.string(parser, value);
 	}
 
 	/** Skips a value of no use; reads as absent. */
