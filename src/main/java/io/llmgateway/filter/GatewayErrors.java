@@ -1,9 +1,12 @@
 package io.llmgateway.filter;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClientResponse;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -58,12 +61,36 @@ final class GatewayErrors {
 		HttpHeaders headers = response.getHeaders();
 		Set<String> fromUpstream = exchange.getAttributeOrDefault(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES,
 				Set.of());
-		fromUpstream.forEach(headers::remove);
+		HttpClientResponse upstream = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
+		for (String name : fromUpstream) {
+			removeUpstreamValues(headers, name, (upstream != null) ? upstream.responseHeaders().getAll(name) : List.of());
+		}
 		headers.remove(HttpHeaders.CONTENT_ENCODING);
 		headers.remove(HttpHeaders.TRANSFER_ENCODING);
 		headers.setContentType(MediaType.APPLICATION_JSON);
 		headers.setContentLength(bytes.length);
 		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(bytes)));
+	}
+
+	/**
+	 * Takes the upstream's values of a header off the response and leaves the gateway's own. The
+	 * upstream's were appended after any the gateway had set under the same name (a CORS
+	 * {@code Vary: Origin} next to the upstream's {@code Vary: Accept-Encoding}), so they are the
+	 * tail of the list. Where the tail is not exactly the upstream's values, a filter changed them
+	 * and whose they are cannot be told: the header goes.
+	 */
+	private static void removeUpstreamValues(HttpHeaders headers, String name, List<String> upstreamValues) {
+		List<String> values = headers.get(name);
+		if (values == null) {
+			return;
+		}
+		int kept = values.size() - upstreamValues.size();
+		if (upstreamValues.isEmpty() || kept <= 0
+				|| !values.subList(kept, values.size()).equals(upstreamValues)) {
+			headers.remove(name);
+			return;
+		}
+		headers.put(name, new ArrayList<>(values.subList(0, kept)));
 	}
 
 }
