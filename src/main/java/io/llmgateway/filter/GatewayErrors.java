@@ -79,7 +79,7 @@ final class GatewayErrors {
 	 * tail of the list. Where the tail is not exactly the upstream's values, a filter changed them
 	 * and whose they are cannot be told: the header goes.
 	 */
-	private static void removeUpstreamValues(HttpHeaders headers, String name, List<String> upstreamValues) {
+	static void removeUpstreamValues(HttpHeaders headers, String name, List<String> upstreamValues) {
 		List<String> values = headers.get(name);
 		if (values == null) {
 			return;
