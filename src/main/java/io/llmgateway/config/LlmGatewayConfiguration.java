@@ -29,6 +29,7 @@ import io.llmgateway.provider.ProviderAdapter;
 import io.llmgateway.provider.ProviderRegistry;
 import io.llmgateway.provider.openai.OpenAiAdapter;
 import io.llmgateway.routefilter.LeanStripPrefixRegistrar;
+import io.llmgateway.tracing.ServerSpanTracingObservationHandler;
 import io.llmgateway.usage.TokenEstimator;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -40,6 +41,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -193,6 +195,17 @@ public class LlmGatewayConfiguration {
 	@ConditionalOnBean({ Tracer.class, Propagator.class })
 	LlmTracingObservationHandler llmTracingObservationHandler(Tracer tracer, Propagator propagator) {
 		return new LlmTracingObservationHandler(tracer, propagator);
+	}
+
+	/**
+	 * The server span's handler, ahead of Boot's: the same span, its attributes set without a new
+	 * attribute key per tag and call.
+	 */
+	@Bean
+	@Order(MicrometerTracingAutoConfiguration.RECEIVER_TRACING_OBSERVATION_HANDLER_ORDER - 1)
+	@ConditionalOnBean({ Tracer.class, Propagator.class })
+	ServerSpanTracingObservationHandler serverSpanTracingObservationHandler(Tracer tracer, Propagator propagator) {
+		return new ServerSpanTracingObservationHandler(tracer, propagator);
 	}
 
 	@Bean

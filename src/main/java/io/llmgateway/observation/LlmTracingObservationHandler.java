@@ -1,5 +1,6 @@
 package io.llmgateway.observation;
 
+import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
@@ -9,6 +10,7 @@ import io.micrometer.tracing.propagation.Propagator;
 import io.llmgateway.observation.LlmObservationDocumentation.HighCardinalityKeyNames;
 import io.llmgateway.observation.LlmObservationDocumentation.LowCardinalityKeyNames;
 import io.llmgateway.provider.LlmRequest;
+import io.llmgateway.tracing.SpanAttributes;
 import io.llmgateway.usage.TokenUsage;
 
 /**
@@ -29,43 +31,52 @@ public class LlmTracingObservationHandler extends PropagatingSenderTracingObserv
 
 	@Override
 	public void tagSpan(LlmObservationContext context, Span span) {
-		super.tagSpan(context, span);
+		SpanAttributes attributes = SpanAttributes.of(span);
+		String stream = LowCardinalityKeyNames.REQUEST_STREAM.asString();
+		for (KeyValue value : context.getLowCardinalityKeyValues()) {
+			// The stream flag goes on as a boolean below; OpenTelemetry tells keys apart by type
+			// too, so its text form would make a second attribute of the same name.
+			if (!stream.equals(value.getKey())) {
+				attributes.put(value.getKey(), value.getValue());
+			}
+		}
+		attributes.putAll(context.getHighCardinalityKeyValues());
 		LlmRequest request = context.request();
-		span.tag(LowCardinalityKeyNames.REQUEST_STREAM.asString(), request.stream());
+		attributes.put(stream, request.stream());
 		if (!context.response().finishReasons().isEmpty()) {
-			span.tagOfStrings(HighCardinalityKeyNames.FINISH_REASONS.asString(), context.response().finishReasons());
+			attributes.put(HighCardinalityKeyNames.FINISH_REASONS.asString(), context.response().finishReasons());
 		}
 		TokenUsage usage = context.usage();
 		if (usage != null) {
-			span.tag(HighCardinalityKeyNames.INPUT_TOKENS.asString(), usage.input());
+			attributes.put(HighCardinalityKeyNames.INPUT_TOKENS.asString(), usage.input());
 			if (context.isOutputTokensKnown()) {
-				span.tag(HighCardinalityKeyNames.OUTPUT_TOKENS.asString(), usage.output());
+				attributes.put(HighCardinalityKeyNames.OUTPUT_TOKENS.asString(), usage.output());
 			}
-			span.tag(HighCardinalityKeyNames.CACHE_READ_INPUT_TOKENS.asString(), usage.cacheReadInput());
-			span.tag(HighCardinalityKeyNames.CACHE_CREATION_INPUT_TOKENS.asString(), usage.cacheWriteInput());
-			span.tag(HighCardinalityKeyNames.REASONING_OUTPUT_TOKENS.asString(), usage.reasoningOutput());
+			attributes.put(HighCardinalityKeyNames.CACHE_READ_INPUT_TOKENS.asString(), usage.cacheReadInput());
+			attributes.put(HighCardinalityKeyNames.CACHE_CREATION_INPUT_TOKENS.asString(), usage.cacheWriteInput());
+			attributes.put(HighCardinalityKeyNames.REASONING_OUTPUT_TOKENS.asString(), usage.reasoningOutput());
 		}
 		if (request.maxTokens() != null) {
-			span.tag(HighCardinalityKeyNames.REQUEST_MAX_TOKENS.asString(), request.maxTokens());
+			attributes.put(HighCardinalityKeyNames.REQUEST_MAX_TOKENS.asString(), request.maxTokens());
 		}
 		if (request.temperature() != null) {
-			span.tag(HighCardinalityKeyNames.REQUEST_TEMPERATURE.asString(), request.temperature());
+			attributes.put(HighCardinalityKeyNames.REQUEST_TEMPERATURE.asString(), request.temperature());
 		}
 		if (request.topP() != null) {
-			span.tag(HighCardinalityKeyNames.REQUEST_TOP_P.asString(), request.topP());
+			attributes.put(HighCardinalityKeyNames.REQUEST_TOP_P.asString(), request.topP());
 		}
 		if (request.seed() != null) {
-			span.tag(HighCardinalityKeyNames.REQUEST_SEED.asString(), request.seed());
+			attributes.put(HighCardinalityKeyNames.REQUEST_SEED.asString(), request.seed());
 		}
 		if (context.serverPort() > 0) {
-			span.tag(HighCardinalityKeyNames.SERVER_PORT.asString(), (long) context.serverPort());
+			attributes.put(HighCardinalityKeyNames.SERVER_PORT.asString(), (long) context.serverPort());
 		}
 		long ttfc = context.timeToFirstChunkNanos();
 		if (context.isStreamOpened() && ttfc >= 0) {
-			span.tag(HighCardinalityKeyNames.TIME_TO_FIRST_CHUNK.asString(), ttfc / 1e9);
+			attributes.put(HighCardinalityKeyNames.TIME_TO_FIRST_CHUNK.asString(), ttfc / 1e9);
 		}
 		if (context.cost() != null) {
-			span.tag(HighCardinalityKeyNames.COST_USD.asString(), context.cost().total());
+			attributes.put(HighCardinalityKeyNames.COST_USD.asString(), context.cost().total());
 		}
 		if (context.errorType() != null) {
 			span.error(new LlmCallFailure(context.errorType()));

@@ -239,6 +239,14 @@ class LlmObservationFilterTests {
 			.findFirst()
 			.orElseThrow();
 		assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
+		assertThat(server.getAttributes().get(AttributeKey.stringKey("method"))).isEqualTo("POST");
+		assertThat(server.getAttributes().get(AttributeKey.stringKey("status"))).isEqualTo("200");
+		assertThat(server.getAttributes().get(AttributeKey.stringKey("http.url"))).endsWith("/llm/v1/chat/completions");
+		// One attribute per name: OpenTelemetry tells keys apart by type too, so a name set once
+		// as text and once as a boolean would be exported twice.
+		assertThat(span.getAttributes().get(AttributeKey.stringKey("gen_ai.request.stream"))).isNull();
+		assertThat(attributeNames(span)).doesNotHaveDuplicates();
+		assertThat(attributeNames(server)).doesNotHaveDuplicates();
 		assertThat(sent.getHeader("traceparent")).isEqualTo("00-" + span.getTraceId() + "-" + span.getSpanId() + "-01");
 		// All of this with restores of the already current observation skipped.
 		assertThat(ContextRegistry.getInstance().getThreadLocalAccessors())
@@ -814,6 +822,10 @@ class LlmObservationFilterTests {
 	}
 
 	record RawResponse(int status, String contentEncoding, byte[] body) {
+	}
+
+	private static List<String> attributeNames(SpanData span) {
+		return span.getAttributes().asMap().keySet().stream().map(AttributeKey::getKey).toList();
 	}
 
 	private static SpanData awaitSpan(String name) {
