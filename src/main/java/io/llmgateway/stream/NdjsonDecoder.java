@@ -1,7 +1,7 @@
 package io.llmgateway.stream;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Newline-delimited JSON decoder: every non-blank line is one frame. A last line without a
@@ -53,7 +53,7 @@ public final class NdjsonDecoder implements FrameDecoder {
 		if (isBlank(bytes, length)) {
 			return;
 		}
-		handler.onFrame(new Frame(null, new String(bytes, 0, length, StandardCharsets.UTF_8), end));
+		handler.onFrame(new Frame(null, Arrays.copyOf(bytes, length), end));
 	}
 
 	private static boolean isBlank(byte[] bytes, int length) {

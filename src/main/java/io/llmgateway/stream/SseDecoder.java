@@ -2,19 +2,28 @@ package io.llmgateway.stream;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Server-sent events decoder (WHATWG event-stream format): {@code data:} lines of one event are
  * joined with LF, {@code event:} sets the type, lines starting with a colon are comments, and a
- * blank line dispatches the event. Line endings may be LF, CR or CRLF.
+ * blank line dispatches the event. Line endings may be LF, CR or CRLF. An event's data is gathered
+ * as bytes and handed on as bytes: no text is made of a line or an event on the way.
  */
 public final class SseDecoder implements FrameDecoder {
+
+	private static final byte[] DATA = "data".getBytes(StandardCharsets.US_ASCII);
+
+	private static final byte[] EVENT = "event".getBytes(StandardCharsets.US_ASCII);
 
 	private final LineDecoder lines;
 
 	private final int maxFrameBytes;
 
-	private final StringBuilder data = new StringBuilder();
+	/** The data of the event being read: its lines joined with LF. */
+	private byte[] data = new byte[256];
+
+	private int dataLength;
 
 	private boolean hasData;
 
@@ -49,7 +58,7 @@ public final class SseDecoder implements FrameDecoder {
 		}
 		// An event not closed by a blank line is dropped, as browsers do; a stream cut mid-event
 		// therefore reports only the events it completed.
-		this.data.setLength(0);
+		this.dataLength = 0;
 		this.hasData = false;
 	}
 
@@ -75,44 +84,52 @@ public final class SseDecoder implements FrameDecoder {
 			return;
 		}
 		int colon = indexOf(bytes, length, (byte) ':');
-		String field = new String(bytes, 0, (colon < 0) ? length : colon, StandardCharsets.UTF_8);
+		int fieldLength = (colon < 0) ? length : colon;
 		int valueStart = (colon < 0) ? length : colon + 1;
 		if (valueStart < length && bytes[valueStart] == ' ') {
 			valueStart++;
 		}
-		switch (field) {
-			case "data" -> {
-				if (this.hasData) {
-					this.data.append('\n');
-				}
-				this.data.append(new String(bytes, valueStart, length - valueStart, StandardCharsets.UTF_8));
-				this.hasData = true;
-				if (this.data.length() > this.maxFrameBytes) {
-					overflow();
-				}
+		// id, retry and unknown fields carry nothing the gateway reports.
+		if (isField(bytes, fieldLength, DATA)) {
+			int extra = (this.hasData ? 1 : 0) + length - valueStart;
+			if (this.dataLength + extra > this.maxFrameBytes) {
+				overflow();
+				return;
 			}
-			case "event" -> this.type = new String(bytes, valueStart, length - valueStart, StandardCharsets.UTF_8);
-			default -> {
-				// id, retry and unknown fields carry nothing the gateway reports.
+			if (this.dataLength + extra > this.data.length) {
+				this.data = Arrays.copyOf(this.data, Math.max(this.dataLength + extra, this.data.length * 2));
 			}
+			if (this.hasData) {
+				this.data[this.dataLength++] = '\n';
+			}
+			System.arraycopy(bytes, valueStart, this.data, this.dataLength, length - valueStart);
+			this.dataLength += length - valueStart;
+			this.hasData = true;
+		}
+		else if (isField(bytes, fieldLength, EVENT)) {
+			this.type = new String(bytes, valueStart, length - valueStart, StandardCharsets.UTF_8);
 		}
 	}
 
 	private void dispatch(long end, FrameHandler handler) {
 		if (this.hasData) {
-			handler.onFrame(new Frame(this.type, this.data.toString(), end));
+			handler.onFrame(new Frame(this.type, Arrays.copyOf(this.data, this.dataLength), end));
 		}
 		// A blank line closes whatever preceded it (comments included), so it is a safe cut.
 		this.lastFrameEnd = end;
-		this.data.setLength(0);
+		this.dataLength = 0;
 		this.hasData = false;
 		this.type = null;
 	}
 
 	private void overflow() {
 		this.overflowed = true;
-		this.data.setLength(0);
+		this.dataLength = 0;
 		this.hasData = false;
+	}
+
+	private static boolean isField(byte[] bytes, int length, byte[] name) {
+		return length == name.length && Arrays.equals(bytes, 0, length, name, 0, length);
 	}
 
 	private static int indexOf(byte[] bytes, int length, byte b) {

@@ -76,6 +76,21 @@ class SseDecoderTests {
 		assertThat(frames).isEmpty();
 	}
 
+	@Test
+	void handsOnTheEventsBytesAsTheyArrivedAndTheCapCountsBytes() {
+		// Eight three-byte characters: 24 bytes of data, over a cap of 20 that 8 characters are not.
+		byte[] malformed = { 'd', 'a', 't', 'a', ':', ' ', '"', (byte) 0xE6, '"', '\n', '\n' };
+		List<Frame> frames = new ArrayList<>();
+		SseDecoder decoder = new SseDecoder(20);
+		assertThat(decoder.feed(ByteBuffer.wrap(malformed), frames::add)).isTrue();
+		assertThat(frames).singleElement().satisfies(frame -> {
+			assertThat(frame.dataBytes()).containsExactly('"', (byte) 0xE6, '"');
+			assertThat(frame.data()).isEqualTo("\"\uFFFD\"");
+		});
+		assertThat(decoder.feed(utf8("data: " + "日".repeat(8) + "\n\n"), frames::add)).isFalse();
+		assertThat(frames).hasSize(1);
+	}
+
 	private static List<Frame> decode(byte[] bytes, int from, int to) {
 		SseDecoder decoder = new SseDecoder(1024);
 		List<Frame> frames = new ArrayList<>();

@@ -6,9 +6,10 @@ import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.databind.json.JsonMapper;
 
+import io.llmgateway.provider.JsonParsers;
 import io.llmgateway.provider.LlmResponse;
+import io.llmgateway.stream.Frame;
 import io.llmgateway.usage.TokenUsage;
 
 import static io.llmgateway.provider.openai.JsonTokens.string;
@@ -53,28 +54,36 @@ final class CompletionBody {
 
 	/**
 	 * Reads a stream chunk, whose choices carry a {@code delta}.
-	 * @param json the mapper whose parser settings apply
-	 * @param data the {@code data:} payload of one event
+	 * @param parsers parsers with the mapper's settings
+	 * @param frame the event whose payload is the chunk
 	 * @param readIds whether to decode {@code model} and {@code id} (once known, they are skipped)
 	 * @return the chunk, or {@code null} when the payload is not one JSON object
 	 * @throws JacksonException when the payload is not JSON
 	 */
-	static CompletionBody readChunk(JsonMapper json, String data, boolean readIds) {
-		try (JsonParser parser = json.createParser(data)) {
+	static CompletionBody readChunk(JsonParsers parsers, Frame frame, boolean readIds) {
+		byte[] data = frame.dataBytes();
+		try (JsonParser parser = parsers.parser(data, data.length)) {
 			return read(parser, "delta", readIds);
+		}
+		catch (JacksonException ex) {
+			// The bytes are read as strict UTF-8; text decoding replaces what is malformed (some
+			// servers split a character across two chunks), which is what a chunk was read as.
+			try (JsonParser parser = parsers.parser(frame.data())) {
+				return read(parser, "delta", readIds);
+			}
 		}
 	}
 
 	/**
 	 * Reads a whole response body, whose choices carry a {@code message}.
-	 * @param json the mapper whose parser settings apply
+	 * @param parsers parsers with the mapper's settings
 	 * @param body the body's bytes
 	 * @param length how many of them are the body
 	 * @return the body, or {@code null} when it is not one JSON object
 	 * @throws JacksonException when the body is not JSON
 	 */
-	static CompletionBody readWhole(JsonMapper json, byte[] body, int length) {
-		try (JsonParser parser = json.createParser(body, 0, length)) {
+	static CompletionBody readWhole(JsonParsers parsers, byte[] body, int length) {
+		try (JsonParser parser = parsers.parser(body, length)) {
 			return read(parser, "message", true);
 		}
 	}

@@ -12,6 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import io.llmgateway.provider.FrameEdit;
+import io.llmgateway.provider.JsonParsers;
 import io.llmgateway.provider.LlmRequest;
 import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.provider.Operation;
@@ -38,8 +39,11 @@ public class OpenAiAdapter implements ProviderAdapter {
 
 	private final JsonMapper json;
 
+	private final JsonParsers parsers;
+
 	public OpenAiAdapter(JsonMapper json) {
 		this.json = json;
+		this.parsers = new JsonParsers(json);
 	}
 
 	@Override
@@ -73,7 +77,7 @@ public class OpenAiAdapter implements ProviderAdapter {
 	public LlmRequest readRequest(Operation operation, byte[] body) {
 		LlmRequest request;
 		try {
-			request = RequestBody.read(this.json, operation, body, MAX_INPUT_TEXT);
+			request = RequestBody.read(this.parsers, operation, body, MAX_INPUT_TEXT);
 		}
 		catch (JacksonException ex) {
 			request = null;
@@ -118,14 +122,13 @@ public class OpenAiAdapter implements ProviderAdapter {
 	@Override
 	public StreamHandler streamHandler(LlmRequest request, LlmResponse response, boolean usageInjected) {
 		return frame -> {
-			String data = frame.data();
-			if ("[DONE]".equals(data.strip())) {
+			if (frame.dataIs("[DONE]")) {
 				response.completed();
 				return FrameEdit.KEEP;
 			}
 			CompletionBody chunk;
 			try {
-				chunk = CompletionBody.readChunk(this.json, data,
+				chunk = CompletionBody.readChunk(this.parsers, frame,
 						response.responseModel() == null || response.responseId() == null);
 			}
 			catch (JacksonException ex) {
@@ -150,7 +153,7 @@ public class OpenAiAdapter implements ProviderAdapter {
 			}
 			if (usageInjected && chunk.usageNull) {
 				// Once usage is asked for, every chunk carries "usage":null; the client did not ask.
-				Matcher member = NULL_USAGE.matcher(data);
+				Matcher member = NULL_USAGE.matcher(frame.data());
 				if (member.find()) {
 					return FrameEdit.removing(member.group());
 				}
@@ -163,7 +166,7 @@ public class OpenAiAdapter implements ProviderAdapter {
 	public void readResponse(LlmRequest request, byte[] body, int length, int status, LlmResponse response) {
 		CompletionBody whole;
 		try {
-			whole = CompletionBody.readWhole(this.json, body, length);
+			whole = CompletionBody.readWhole(this.parsers, body, length);
 		}
 		catch (JacksonException ex) {
 			whole = null;
@@ -188,7 +191,7 @@ public class OpenAiAdapter implements ProviderAdapter {
 
 	/** Whether the body (a JSON object) has a {@code stream_options} member; values are skipped, not read. */
 	private boolean hasStreamOptions(byte[] body) {
-		try (JsonParser parser = this.json.createParser(body)) {
+		try (JsonParser parser = this.parsers.parser(body, body.length)) {
 			if (parser.nextToken() != JsonToken.START_OBJECT) {
 				return false;
 			}

@@ -5,8 +5,8 @@ import java.util.List;
 
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.databind.json.JsonMapper;
 
+import io.llmgateway.provider.JsonParsers;
 import io.llmgateway.provider.LlmRequest;
 import io.llmgateway.provider.Operation;
 
@@ -57,15 +57,15 @@ final class RequestBody {
 
 	/**
 	 * Reads a request body.
-	 * @param json the mapper whose parser settings apply
+	 * @param parsers parsers with the mapper's settings
 	 * @param operation the operation the path named
 	 * @param body the body's bytes
 	 * @param maxText characters of prompt text kept for an estimate
 	 * @return what the gateway learned, or {@code null} when the body is not one JSON object
 	 * @throws tools.jackson.core.JacksonException when the body is not JSON
 	 */
-	static LlmRequest read(JsonMapper json, Operation operation, byte[] body, int maxText) {
-		try (JsonParser parser = json.createParser(body)) {
+	static LlmRequest read(JsonParsers parsers, Operation operation, byte[] body, int maxText) {
+		try (JsonParser parser = parsers.parser(body, body.length)) {
 			if (parser.nextToken() != JsonToken.START_OBJECT) {
 				return null;
 			}

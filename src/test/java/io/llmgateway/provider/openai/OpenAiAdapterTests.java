@@ -1,6 +1,8 @@
 package io.llmgateway.provider.openai;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -13,6 +15,7 @@ import io.llmgateway.provider.LlmResponse;
 import io.llmgateway.provider.Operation;
 import io.llmgateway.provider.StreamHandler;
 import io.llmgateway.stream.Frame;
+import io.llmgateway.stream.SseDecoder;
 import io.llmgateway.usage.TokenEstimator;
 import io.llmgateway.usage.TokenUsage;
 
@@ -341,6 +344,37 @@ class OpenAiAdapterTests {
 		LlmResponse failed = new LlmResponse("m", estimator);
 		this.adapter.readResponse(null, utf8("<html>"), 6, 502, failed);
 		assertThat(failed.errorType()).isNull();
+	}
+
+	@Test
+	void aChunkWithMalformedUtf8IsStillReadAsText() {
+		// A server that split a character across two chunks: its first byte ends this one.
+		byte[] chunk = utf8("data: {\"id\":\"c1\",\"model\":\"m-2025\",\"choices\":[{\"index\":0,"
+				+ "\"delta\":{\"content\":\"caf\uFFFF\"}}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}\n\n");
+		int split = indexOf(chunk, "\uFFFF".getBytes(StandardCharsets.UTF_8));
+		byte[] malformed = new byte[chunk.length - 2];
+		System.arraycopy(chunk, 0, malformed, 0, split);
+		malformed[split] = (byte) 0xC3;
+		System.arraycopy(chunk, split + 3, malformed, split + 1, chunk.length - split - 3);
+		List<Frame> frames = new ArrayList<>();
+		new SseDecoder(1 << 20).feed(ByteBuffer.wrap(malformed), frames::add);
+
+		LlmResponse response = new LlmResponse("m", estimator);
+		StreamHandler handler = this.adapter.streamHandler(null, response, false);
+		assertThat(handler.onFrame(frames.get(0))).isEqualTo(FrameEdit.KEEP);
+		assertThat(response.errorType()).isNull();
+		assertThat(response.responseModel()).isEqualTo("m-2025");
+		assertThat(response.responseId()).isEqualTo("c1");
+		assertThat(response.usage()).isEqualTo(TokenUsage.of(3, 2));
+	}
+
+	private static int indexOf(byte[] bytes, byte[] part) {
+		for (int i = 0; i + part.length <= bytes.length; i++) {
+			if (java.util.Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+				return i;
+			}
+		}
+		throw new IllegalArgumentException("not found");
 	}
 
 	private static Frame frame(String data) {
