@@ -103,12 +103,19 @@ public class BatchingAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEv
 			return;
 		}
 		LockSupport.unpark(this.writer);
-		try {
-			this.queue.put(event);
+		// An interrupt does not drop the line: the caller waits on, and keeps its interrupt.
+		boolean interrupted = false;
+		while (true) {
+			try {
+				this.queue.put(event);
+				break;
+			}
+			catch (InterruptedException ex) {
+				interrupted = true;
+			}
 		}
-		catch (InterruptedException ex) {
+		if (interrupted) {
 			Thread.currentThread().interrupt();
-			addWarn("interrupted while waiting for room in [" + this.name + "]; event dropped", ex);
 		}
 	}
 
@@ -125,8 +132,14 @@ public class BatchingAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEv
 			boolean wroteAny = !batch.isEmpty();
 			batch.clear();
 			if (last) {
+				// The writer lets the appenders go once it has written its last line, so that a
+				// stop() that gave up waiting never closes an appender in the middle of a write.
+				this.appenders.detachAndStopAllAppenders();
 				return;
 			}
+			// Stopping is signalled by the flag; an interrupt (an appender's stream may set one)
+			// would only make parkNanos return at once, for good.
+			Thread.interrupted();
 			if (!wroteAny || this.queue.size() < this.wakeThreshold) {
 				LockSupport.parkNanos(this, parkNanos);
 			}
@@ -160,9 +173,18 @@ public class BatchingAsyncAppender extends UnsynchronizedAppenderBase<ILoggingEv
 		}
 		if (this.writer.isAlive()) {
 			addWarn("[" + this.name + "] still had " + this.queue.size() + " events to write after "
-					+ this.maxFlushTime + "; they are lost");
+					+ this.maxFlushTime + "; the writer goes on with them until the JVM exits");
 		}
-		this.appenders.detachAndStopAllAppenders();
+	}
+
+	/** Whether events wait in the queue (for tests). */
+	boolean hasQueuedEvents() {
+		return !this.queue.isEmpty();
+	}
+
+	/** The writer thread (for tests). */
+	Thread writerThread() {
+		return this.writer;
 	}
 
 	@Override

@@ -1,5 +1,7 @@
 package io.llmgateway.logging;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -127,6 +129,72 @@ class BatchingAsyncAppenderTests {
 				assertThat(ofThread.get(i)).isEqualTo(prefix + i);
 			}
 		}
+	}
+
+	@Test
+	void anInterruptedCallerStillWaitsForRoomAndKeepsItsInterrupt() throws Exception {
+		CountDownLatch release = new CountDownLatch(1);
+		List<String> written = new ArrayList<>();
+		AppenderBase<ILoggingEvent> slow = new AppenderBase<>() {
+			@Override
+			protected void append(ILoggingEvent event) {
+				try {
+					release.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				synchronized (written) {
+					written.add(event.getFormattedMessage());
+				}
+			}
+		};
+		slow.setContext(this.context);
+		slow.start();
+		BatchingAsyncAppender appender = start(slow, 1, Duration.buildByMilliseconds(10));
+		// The writer holds "first" and waits on the latch; "second" fills the queue.
+		appender.doAppend(event("first"));
+		await().atMost(5, TimeUnit.SECONDS).until(() -> !appender.hasQueuedEvents());
+		appender.doAppend(event("second"));
+		boolean[] interruptedAfter = new boolean[1];
+		Thread caller = new Thread(() -> {
+			Thread.currentThread().interrupt();
+			appender.doAppend(event("third"));
+			interruptedAfter[0] = Thread.currentThread().isInterrupted();
+		});
+		caller.start();
+		Thread.sleep(200);
+		assertThat(caller.isAlive()).as("waits for room despite its interrupt").isTrue();
+		release.countDown();
+		caller.join(5000);
+		assertThat(caller.isAlive()).isFalse();
+		assertThat(interruptedAfter[0]).isTrue();
+		await().atMost(5, TimeUnit.SECONDS).until(() -> {
+			synchronized (written) {
+				return written.size() == 3;
+			}
+		});
+		synchronized (written) {
+			assertThat(written).containsExactly("first", "second", "third");
+		}
+	}
+
+	@Test
+	void anInterruptedWriterGoesOnWritingWithoutSpinning() throws InterruptedException {
+		ListAppender<ILoggingEvent> target = listAppender();
+		BatchingAsyncAppender appender = start(target, 64, Duration.buildByMilliseconds(20));
+		appender.doAppend(event("before"));
+		await().atMost(5, TimeUnit.SECONDS).until(() -> target.list.size() == 1);
+		appender.writerThread().interrupt();
+		appender.doAppend(event("after"));
+		await().atMost(5, TimeUnit.SECONDS).until(() -> target.list.size() == 2);
+		// Parked between batches, not spinning: an interrupt left set would make every park
+		// return at once, and the writer would burn its core.
+		ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+		long writer = appender.writerThread().getId();
+		long before = threads.getThreadCpuTime(writer);
+		Thread.sleep(500);
+		assertThat(threads.getThreadCpuTime(writer) - before).isLessThan(TimeUnit.MILLISECONDS.toNanos(150));
 	}
 
 	@Test
