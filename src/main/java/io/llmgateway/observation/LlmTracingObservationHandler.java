@@ -1,6 +1,5 @@
 package io.llmgateway.observation;
 
-import io.micrometer.common.KeyValue;
 import io.micrometer.observation.Observation;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
@@ -31,16 +30,12 @@ public class LlmTracingObservationHandler extends PropagatingSenderTracingObserv
 
 	@Override
 	public void tagSpan(LlmObservationContext context, Span span) {
-		SpanAttributes attributes = SpanAttributes.of(span);
 		String stream = LowCardinalityKeyNames.REQUEST_STREAM.asString();
-		for (KeyValue value : context.getLowCardinalityKeyValues()) {
-			// The stream flag goes on as a boolean below; OpenTelemetry tells keys apart by type
-			// too, so its text form would make a second attribute of the same name.
-			if (!stream.equals(value.getKey())) {
-				attributes.put(value.getKey(), value.getValue());
-			}
-		}
-		attributes.putAll(context.getHighCardinalityKeyValues());
+		// The stream flag goes on as a boolean below; OpenTelemetry tells keys apart by type too,
+		// so its text form would make a second attribute of the same name.
+		SpanAttributes attributes = SpanAttributes.of(span)
+			.putAll(context.getLowCardinalityKeyValues(), stream)
+			.putAll(context.getHighCardinalityKeyValues());
 		LlmRequest request = context.request();
 		attributes.put(stream, request.stream());
 		if (!context.response().finishReasons().isEmpty()) {

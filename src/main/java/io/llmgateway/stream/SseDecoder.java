@@ -97,7 +97,8 @@ public final class SseDecoder implements FrameDecoder {
 				return;
 			}
 			if (this.dataLength + extra > this.data.length) {
-				this.data = Arrays.copyOf(this.data, Math.max(this.dataLength + extra, this.data.length * 2));
+				this.data = Arrays.copyOf(this.data,
+						Math.min(this.maxFrameBytes, Math.max(this.dataLength + extra, this.data.length * 2)));
 			}
 			if (this.hasData) {
 				this.data[this.dataLength++] = '\n';

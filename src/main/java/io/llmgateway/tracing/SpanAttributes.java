@@ -51,7 +51,18 @@ public final class SpanAttributes {
 	 * {@code error} key included (it marks the span failed).
 	 */
 	public SpanAttributes putAll(KeyValues values) {
+		return putAll(values, null);
+	}
+
+	/**
+	 * As {@link #putAll(KeyValues)}, leaving out one key (set otherwise by the caller).
+	 * @param skipped the key left out, or {@code null}
+	 */
+	public SpanAttributes putAll(KeyValues values, String skipped) {
 		for (KeyValue value : values) {
+			if (value.getKey().equals(skipped)) {
+				continue;
+			}
 			if ("ERROR".equalsIgnoreCase(value.getKey())) {
 				this.span.error(new RuntimeException(value.getValue()));
 			}
@@ -63,57 +74,51 @@ public final class SpanAttributes {
 	}
 
 	public SpanAttributes put(String key, String value) {
-		if (this.otel != null) {
-			this.otel.setAttribute(STRING_KEYS.get(key), value);
-		}
-		else {
+		if (!setOnOpenTelemetry(STRING_KEYS, key, value)) {
 			this.span.tag(key, value);
 		}
 		return this;
 	}
 
 	public SpanAttributes put(String key, long value) {
-		if (this.otel != null) {
-			this.otel.setAttribute(LONG_KEYS.get(key), value);
-		}
-		else {
+		if (!setOnOpenTelemetry(LONG_KEYS, key, value)) {
 			this.span.tag(key, value);
 		}
 		return this;
 	}
 
 	public SpanAttributes put(String key, double value) {
-		if (this.otel != null) {
-			this.otel.setAttribute(DOUBLE_KEYS.get(key), value);
-		}
-		else {
+		if (!setOnOpenTelemetry(DOUBLE_KEYS, key, value)) {
 			this.span.tag(key, value);
 		}
 		return this;
 	}
 
 	public SpanAttributes put(String key, boolean value) {
-		if (this.otel != null) {
-			this.otel.setAttribute(BOOLEAN_KEYS.get(key), value);
-		}
-		else {
+		if (!setOnOpenTelemetry(BOOLEAN_KEYS, key, value)) {
 			this.span.tag(key, value);
 		}
 		return this;
 	}
 
 	public SpanAttributes put(String key, List<String> values) {
-		if (this.otel != null) {
-			this.otel.setAttribute(STRING_ARRAY_KEYS.get(key), values);
-		}
-		else {
+		if (!setOnOpenTelemetry(STRING_ARRAY_KEYS, key, values)) {
 			this.span.tagOfStrings(key, values);
 		}
 		return this;
 	}
 
-	/** The string key used for a name (for tests). */
-	static AttributeKey<String> stringKey(String name) {
+	/** Sets the attribute on the OpenTelemetry span, if this is one; {@code false} otherwise. */
+	private <T> boolean setOnOpenTelemetry(KeyCache<T> keys, String key, T value) {
+		if (this.otel == null) {
+			return false;
+		}
+		this.otel.setAttribute(keys.get(key), value);
+		return true;
+	}
+
+	/** The string attribute key this class uses for a name. */
+	public static AttributeKey<String> stringKey(String name) {
 		return STRING_KEYS.get(name);
 	}
 

@@ -33,6 +33,7 @@ import io.llmgateway.routefilter.LeanStripPrefixGatewayFilterFactory;
 import io.llmgateway.support.PrometheusScrape;
 import io.llmgateway.support.SseTestUpstream;
 import io.llmgateway.support.TestRoutes;
+import io.llmgateway.tracing.SpanAttributes;
 import io.llmgateway.usage.TokenEstimator;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -240,6 +241,9 @@ class LlmObservationFilterTests {
 			.orElseThrow();
 		assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
 		assertThat(server.getAttributes().get(AttributeKey.stringKey("method"))).isEqualTo("POST");
+		// Set by the gateway's server span handler, with the key it holds, not a new one per span.
+		assertThat(server.getAttributes().asMap().keySet())
+			.anySatisfy(key -> assertThat(key).isSameAs(SpanAttributes.stringKey("method")));
 		assertThat(server.getAttributes().get(AttributeKey.stringKey("status"))).isEqualTo("200");
 		assertThat(server.getAttributes().get(AttributeKey.stringKey("http.url"))).endsWith("/llm/v1/chat/completions");
 		// One attribute per name: OpenTelemetry tells keys apart by type too, so a name set once

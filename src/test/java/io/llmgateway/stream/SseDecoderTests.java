@@ -78,7 +78,6 @@ class SseDecoderTests {
 
 	@Test
 	void handsOnTheEventsBytesAsTheyArrivedAndTheCapCountsBytes() {
-		// Eight three-byte characters: 24 bytes of data, over a cap of 20 that 8 characters are not.
 		byte[] malformed = { 'd', 'a', 't', 'a', ':', ' ', '"', (byte) 0xE6, '"', '\n', '\n' };
 		List<Frame> frames = new ArrayList<>();
 		SseDecoder decoder = new SseDecoder(20);
@@ -87,7 +86,9 @@ class SseDecoderTests {
 			assertThat(frame.dataBytes()).containsExactly('"', (byte) 0xE6, '"');
 			assertThat(frame.data()).isEqualTo("\"\uFFFD\"");
 		});
-		assertThat(decoder.feed(utf8("data: " + "日".repeat(8) + "\n\n"), frames::add)).isFalse();
+		// Two lines of four three-byte characters: each line is under the cap, the event's
+		// 25 bytes of data are over it, its 9 characters are not.
+		assertThat(decoder.feed(utf8("data: 日日日日\ndata: 日日日日\n\n"), frames::add)).isFalse();
 		assertThat(frames).hasSize(1);
 	}
 
