@@ -78,22 +78,7 @@ class BatchingAsyncAppenderTests {
 	void aFullQueueMakesCallersWaitAndLosesNothing() throws Exception {
 		CountDownLatch release = new CountDownLatch(1);
 		List<String> written = new ArrayList<>();
-		AppenderBase<ILoggingEvent> slow = new AppenderBase<>() {
-			@Override
-			protected void append(ILoggingEvent event) {
-				try {
-					release.await();
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-				synchronized (written) {
-					written.add(event.getFormattedMessage());
-				}
-			}
-		};
-		slow.setContext(this.context);
-		slow.start();
+		AppenderBase<ILoggingEvent> slow = blockedUntil(release, written);
 		BatchingAsyncAppender appender = start(slow, 4, Duration.buildByMilliseconds(10));
 		ExecutorService callers = Executors.newFixedThreadPool(4);
 		try {
@@ -135,22 +120,7 @@ class BatchingAsyncAppenderTests {
 	void anInterruptedCallerStillWaitsForRoomAndKeepsItsInterrupt() throws Exception {
 		CountDownLatch release = new CountDownLatch(1);
 		List<String> written = new ArrayList<>();
-		AppenderBase<ILoggingEvent> slow = new AppenderBase<>() {
-			@Override
-			protected void append(ILoggingEvent event) {
-				try {
-					release.await();
-				}
-				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-				}
-				synchronized (written) {
-					written.add(event.getFormattedMessage());
-				}
-			}
-		};
-		slow.setContext(this.context);
-		slow.start();
+		AppenderBase<ILoggingEvent> slow = blockedUntil(release, written);
 		BatchingAsyncAppender appender = start(slow, 1, Duration.buildByMilliseconds(10));
 		// The writer holds "first" and waits on the latch; "second" fills the queue.
 		appender.doAppend(event("first"));
@@ -269,6 +239,27 @@ class BatchingAsyncAppenderTests {
 		assertThat(appender.isStarted()).isFalse();
 		assertThat(this.context.getStatusManager().getCopyOfStatusList()).extracting(Status::getMessage)
 			.contains("no appender attached to [empty]");
+	}
+
+	/** An appender that writes each message to {@code written} once {@code release} opens. */
+	private AppenderBase<ILoggingEvent> blockedUntil(CountDownLatch release, List<String> written) {
+		AppenderBase<ILoggingEvent> slow = new AppenderBase<>() {
+			@Override
+			protected void append(ILoggingEvent event) {
+				try {
+					release.await();
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+				synchronized (written) {
+					written.add(event.getFormattedMessage());
+				}
+			}
+		};
+		slow.setContext(this.context);
+		slow.start();
+		return slow;
 	}
 
 	private ListAppender<ILoggingEvent> listAppender() {
