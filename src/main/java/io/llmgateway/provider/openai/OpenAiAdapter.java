@@ -1,8 +1,6 @@
 package io.llmgateway.provider.openai;
 
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
@@ -32,10 +30,6 @@ public class OpenAiAdapter implements ProviderAdapter {
 
 	private static final byte[] STREAM_USAGE_FIELD = "\"stream_options\":{\"include_usage\":true},"
 		.getBytes(StandardCharsets.UTF_8);
-
-	/** The {@code "usage":null} member with the comma that joins it to a neighbour. */
-	private static final Pattern NULL_USAGE = Pattern
-		.compile(",\\s*\"usage\"\\s*:\\s*null(?=\\s*[,}])|\"usage\"\\s*:\\s*null\\s*,");
 
 	private final JsonMapper json;
 
@@ -153,9 +147,9 @@ public class OpenAiAdapter implements ProviderAdapter {
 			}
 			if (usageInjected && chunk.usageNull) {
 				// Once usage is asked for, every chunk carries "usage":null; the client did not ask.
-				Matcher member = NULL_USAGE.matcher(frame.data());
-				if (member.find()) {
-					return FrameEdit.removing(member.group());
+				String member = NullUsageMember.find(frame.dataBytes());
+				if (member != null) {
+					return FrameEdit.removing(member);
 				}
 			}
 			return FrameEdit.KEEP;
