@@ -30,7 +30,8 @@ public final class SpanAttributes {
 
 	private static final KeyCache<Boolean> BOOLEAN_KEYS = new KeyCache<>(AttributeKey::booleanKey, MAX_KEYS_PER_TYPE);
 
-	private static final KeyCache<List<String>> STRING_ARRAY_KEYS = new KeyCache<>(AttributeKey::stringArrayKey, MAX_KEYS_PER_TYPE);
+	private static final KeyCache<List<String>> STRING_ARRAY_KEYS = new KeyCache<>(AttributeKey::stringArrayKey,
+			MAX_KEYS_PER_TYPE);
 
 	private final Span span;
 
