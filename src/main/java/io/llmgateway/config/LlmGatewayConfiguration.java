@@ -17,6 +17,7 @@ import io.llmgateway.filter.UpstreamFailureFilter;
 import io.llmgateway.filter.UpstreamResendFilter;
 import io.llmgateway.headers.OnePassHeaderFiltersRegistrar;
 import io.llmgateway.netty.ClientMetricsRecorder;
+import io.llmgateway.netty.HeadWithBodyHandler;
 import io.llmgateway.netty.ServerMetricsRecorder;
 import io.llmgateway.observation.DefaultLlmObservationConvention;
 import io.llmgateway.observation.LlmAccessLogObservationHandler;
@@ -95,6 +96,22 @@ public class LlmGatewayConfiguration {
 	@Bean
 	HttpClientCustomizer noDelayTowardsProviders() {
 		return client -> client.option(ChannelOption.TCP_NODELAY, true);
+	}
+
+	/**
+	 * A message's head and the start of its body in one send, towards clients and towards
+	 * providers (see {@link HeadWithBodyHandler}).
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty(name = "llm-gateway.head-with-body", matchIfMissing = true)
+	NettyServerCustomizer headWithBodyTowardsClients() {
+		return server -> server.doOnChannelInit(HeadWithBodyHandler.configurer());
+	}
+
+	@Bean
+	@ConditionalOnBooleanProperty(name = "llm-gateway.head-with-body", matchIfMissing = true)
+	HttpClientCustomizer headWithBodyTowardsProviders() {
+		return client -> client.doOnChannelInit(HeadWithBodyHandler.configurer());
 	}
 
 	/**
