@@ -1,6 +1,9 @@
 package io.llmgateway.netty;
 
+import java.util.concurrent.RejectedExecutionException;
+
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
@@ -20,12 +23,13 @@ import reactor.netty.NettyPipeline;
  * loopback one send costs tens of microseconds.
  *
  * <p>This handler sits just after the HTTP codec. It passes a head on to the codec, reports the
- * head's write as done at once, and holds the flush that follows it until the next flush or the
- * end of the event loop's current task, whichever comes first. A body that is already there is
- * then written in the same task, and its flush sends head and body with one {@code writev}; a body
- * that is not there yet (a client still sending it) leaves the head to go out at the end of the
- * task, a few microseconds later than before. A failure to write the head reaches the pipeline as
- * an exception and fails the body's write with it.
+ * head's write as done at once, and holds the flush that follows it until the next flush or until
+ * the event loop runs its queued tasks, whichever comes first. A body that is already there is
+ * then written in the same task, and its flush sends head and body with one {@code writev}. That
+ * is the case for every call whose two connections share an event loop, which is how Reactor
+ * Netty colocates them. A body that is not there yet (a client still sending it, or a connection
+ * on another loop) leaves the head to go out when the loop has handled the I/O it is busy with,
+ * within the same turn of the loop. A head that cannot be written closes its connection.
  */
 public final class HeadWithBodyHandler extends ChannelDuplexHandler {
 
@@ -68,7 +72,11 @@ public final class HeadWithBodyHandler extends ChannelDuplexHandler {
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
 		if (msg instanceof HttpMessage && !(msg instanceof FullHttpMessage) && !promise.isVoid()) {
-			ctx.write(msg, ctx.voidPromise());
+			// A head that cannot be written closes the connection, and Reactor Netty reports the
+			// call as it reports any connection closed while the request was being sent (which is
+			// what tells a resend that the upstream got nothing). Failing the pipeline instead, with
+			// a void promise, would hand it a bare I/O error.
+			ctx.write(msg).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
 			this.headLast = true;
 			promise.setSuccess();
 			return;
@@ -82,8 +90,14 @@ public final class HeadWithBodyHandler extends ChannelDuplexHandler {
 		if (this.headLast) {
 			this.flushHeld = true;
 			if (!this.releaseScheduled) {
-				this.releaseScheduled = true;
-				ctx.executor().execute(this.releaseHeldFlush);
+				try {
+					ctx.executor().execute(this.releaseHeldFlush);
+					this.releaseScheduled = true;
+				}
+				catch (RejectedExecutionException ex) {
+					// The event loop is shutting down: nothing will run later, so flush now.
+					flushHeldNow(ctx);
+				}
 			}
 			return;
 		}
