@@ -105,13 +105,13 @@ public class LlmGatewayConfiguration {
 	@Bean
 	@ConditionalOnBooleanProperty(name = "llm-gateway.head-with-body", matchIfMissing = true)
 	NettyServerCustomizer headWithBodyTowardsClients() {
-		return server -> server.doOnChannelInit(HeadWithBodyHandler.configurer());
+		return server -> server.doOnChannelInit(HeadWithBodyHandler.serverConfigurer());
 	}
 
 	@Bean
 	@ConditionalOnBooleanProperty(name = "llm-gateway.head-with-body", matchIfMissing = true)
 	HttpClientCustomizer headWithBodyTowardsProviders() {
-		return client -> client.doOnChannelInit(HeadWithBodyHandler.configurer());
+		return client -> client.doOnChannelInit(HeadWithBodyHandler.providerConfigurer());
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package io.llmgateway.netty;
 
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 
 import io.netty.channel.ChannelDuplexHandler;
@@ -30,11 +31,31 @@ import reactor.netty.NettyPipeline;
  * Netty colocates them. A body that is not there yet (a client still sending it, or a connection
  * on another loop) leaves the head to go out when the loop has handled the I/O it is busy with,
  * within the same turn of the loop. A head that cannot be written closes its connection.
+ *
+ * <p>Towards providers, a head that opens the first call after the connection sat idle goes out
+ * alone, as before. That is where a pooled connection may meet the provider closing it for
+ * idleness; sent alone, the head finds out (on loopback, before the body is written), and Reactor
+ * Netty then reports the connection closed while the request was being sent, which proves the
+ * provider got nothing and lets {@code UpstreamResendFilter} send it again. Sent with its body, the
+ * whole request would count as sent and the call would fail with a 502.
  */
 public final class HeadWithBodyHandler extends ChannelDuplexHandler {
 
 	/** Name of the handler in the channel pipeline. */
 	public static final String NAME = "llmgw.headWithBody";
+
+	/**
+	 * Idle time after which a connection towards a provider sends its next head alone: far below
+	 * the keep-alive timeouts that close idle connections (Node's 5 s, nginx's 75 s), far above the
+	 * gaps between calls on a busy connection.
+	 */
+	public static final Duration PROVIDER_IDLE_PROBE = Duration.ofMillis(100);
+
+	/** A head written after this much idle time (nanoseconds) is not held back. */
+	private final long holdWithinIdleNanos;
+
+	/** When the connection last connected, read or wrote (System.nanoTime). */
+	private long lastActivity;
 
 	/** A flush was held after a head and no flush has gone through since. */
 	private boolean flushHeld;
@@ -49,29 +70,63 @@ public final class HeadWithBodyHandler extends ChannelDuplexHandler {
 	/** Ends a held flush at the end of the task that held it; one per channel, not one per call. */
 	private final Runnable releaseHeldFlush = this::releaseHeldFlush;
 
-	/**
-	 * A configurer for {@code doOnChannelInit} of a Reactor Netty HTTP server or client; it leaves a
-	 * pipeline without an HTTP/1.1 codec (HTTP/2) as it is.
-	 * @return a configurer that adds a new handler after the HTTP/1.1 codec of each channel
-	 */
-	public static ChannelPipelineConfigurer configurer() {
-		return (observer, channel, remoteAddress) -> install(channel.pipeline());
+	HeadWithBodyHandler(Duration holdWithinIdle) {
+		this.holdWithinIdleNanos = holdWithinIdle.toNanos();
 	}
 
-	static void install(ChannelPipeline pipeline) {
+	/**
+	 * A configurer for {@code doOnChannelInit} of a Reactor Netty HTTP server: every head is held
+	 * for its body. It leaves a pipeline without an HTTP/1.1 codec (HTTP/2) as it is.
+	 * @return a configurer that adds a new handler after the HTTP/1.1 codec of each channel
+	 */
+	public static ChannelPipelineConfigurer serverConfigurer() {
+		return configurer(Duration.ofNanos(Long.MAX_VALUE));
+	}
+
+	/**
+	 * A configurer for {@code doOnChannelInit} of a Reactor Netty HTTP client towards providers:
+	 * a head after {@link #PROVIDER_IDLE_PROBE} of idle time goes out alone.
+	 * @return a configurer that adds a new handler after the HTTP/1.1 codec of each channel
+	 */
+	public static ChannelPipelineConfigurer providerConfigurer() {
+		return configurer(PROVIDER_IDLE_PROBE);
+	}
+
+	static ChannelPipelineConfigurer configurer(Duration holdWithinIdle) {
+		return (observer, channel, remoteAddress) -> install(channel.pipeline(), holdWithinIdle);
+	}
+
+	static void install(ChannelPipeline pipeline, Duration holdWithinIdle) {
 		if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(NAME) == null) {
-			pipeline.addAfter(NettyPipeline.HttpCodec, NAME, new HeadWithBodyHandler());
+			pipeline.addAfter(NettyPipeline.HttpCodec, NAME, new HeadWithBodyHandler(holdWithinIdle));
 		}
 	}
 
 	@Override
 	public void handlerAdded(ChannelHandlerContext ctx) {
 		this.context = ctx;
+		this.lastActivity = System.nanoTime();
+	}
+
+	@Override
+	public void channelActive(ChannelHandlerContext ctx) {
+		// Connecting is activity: a new connection's first head is held for its body.
+		this.lastActivity = System.nanoTime();
+		ctx.fireChannelActive();
+	}
+
+	@Override
+	public void channelRead(ChannelHandlerContext ctx, Object msg) {
+		this.lastActivity = System.nanoTime();
+		ctx.fireChannelRead(msg);
 	}
 
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-		if (msg instanceof HttpMessage && !(msg instanceof FullHttpMessage) && !promise.isVoid()) {
+		long now = System.nanoTime();
+		boolean idle = now - this.lastActivity > this.holdWithinIdleNanos;
+		this.lastActivity = now;
+		if (msg instanceof HttpMessage && !(msg instanceof FullHttpMessage) && !promise.isVoid() && !idle) {
 			// A head that cannot be written closes the connection, and Reactor Netty reports the
 			// call as it reports any connection closed while the request was being sent (which is
 			// what tells a resend that the upstream got nothing). Failing the pipeline instead, with

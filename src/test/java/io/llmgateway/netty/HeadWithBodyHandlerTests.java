@@ -29,14 +29,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class HeadWithBodyHandlerTests {
 
+	/** Holds every head, however long the connection was idle. */
+	private static final Duration ALWAYS = Duration.ofDays(1);
+
 	// Written through the pipeline: EmbeddedChannel's own write methods run the pending tasks,
 	// which are the end of the task here.
 
 	@Test
 	void aHeadIsReportedWrittenAtOnceAndGoesOutWithTheBodyInOneFlush() {
 		FlushLog log = new FlushLog();
-		EmbeddedChannel channel = new EmbeddedChannel(log, new HeadWithBodyHandler());
-		ChannelFuture head = channel.pipeline().writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+		EmbeddedChannel channel = channel(log);
+		ChannelFuture head = writeHead(channel);
 		assertThat(head.isSuccess()).isTrue();
 		assertThat(log.flushes).isEmpty();
 		channel.pipeline().writeAndFlush(text("body"));
@@ -50,8 +53,8 @@ class HeadWithBodyHandlerTests {
 	@Test
 	void aHeadWithoutItsBodyYetGoesOutAtTheEndOfTheTask() {
 		FlushLog log = new FlushLog();
-		EmbeddedChannel channel = new EmbeddedChannel(log, new HeadWithBodyHandler());
-		channel.pipeline().writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+		EmbeddedChannel channel = channel(log);
+		writeHead(channel);
 		assertThat(log.flushes).isEmpty();
 		channel.runPendingTasks();
 		assertThat(log.flushes).containsExactly(1);
@@ -62,9 +65,29 @@ class HeadWithBodyHandlerTests {
 	}
 
 	@Test
+	void aHeadAfterTheConnectionSatIdleGoesOutAlone() throws InterruptedException {
+		FlushLog log = new FlushLog();
+		EmbeddedChannel channel = new EmbeddedChannel(log, new HeadWithBodyHandler(Duration.ofMillis(50)));
+		writeHead(channel);
+		channel.pipeline().writeAndFlush(text("body"));
+		assertThat(log.flushes).containsExactly(2);
+		Thread.sleep(100);
+		// Idle past the limit: the head is written and flushed on its own, as Reactor Netty asked.
+		writeHead(channel);
+		assertThat(log.flushes).containsExactly(2, 1);
+		// A read, then a head right after: held again.
+		channel.writeInbound(text("response"));
+		writeHead(channel);
+		assertThat(log.flushes).containsExactly(2, 1);
+		channel.pipeline().writeAndFlush(text("body"));
+		assertThat(log.flushes).containsExactly(2, 1, 2);
+		channel.finishAndReleaseAll();
+	}
+
+	@Test
 	void fullMessagesBodiesAndVoidPromisesAreNotHeld() {
 		FlushLog log = new FlushLog();
-		EmbeddedChannel channel = new EmbeddedChannel(log, new HeadWithBodyHandler());
+		EmbeddedChannel channel = channel(log);
 		channel.pipeline().writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
 		channel.pipeline().writeAndFlush(text("chunk"));
 		channel.pipeline().writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -77,8 +100,8 @@ class HeadWithBodyHandlerTests {
 	@Test
 	void aHeldFlushIsMadeBeforeTheChannelCloses() {
 		FlushLog log = new FlushLog();
-		EmbeddedChannel channel = new EmbeddedChannel(log, new HeadWithBodyHandler());
-		channel.pipeline().writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+		EmbeddedChannel channel = channel(log);
+		writeHead(channel);
 		channel.pipeline().close();
 		assertThat(log.flushes).containsExactly(1);
 		assertThat(log.closedAfterFlushes).isEqualTo(1);
@@ -92,9 +115,8 @@ class HeadWithBodyHandlerTests {
 			public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
 				promise.setFailure(new IllegalStateException("cannot write"));
 			}
-		}, new HeadWithBodyHandler());
-		ChannelFuture head = channel.pipeline()
-			.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
+		}, new HeadWithBodyHandler(ALWAYS));
+		ChannelFuture head = writeHead(channel);
 		assertThat(head.isSuccess()).isTrue();
 		// Closed the way a failed write closes a connection, so that Reactor Netty reports a
 		// connection closed while sending, not a bare exception through the pipeline.
@@ -156,7 +178,15 @@ class HeadWithBodyHandlerTests {
 			logs.add(log);
 			channel.pipeline().addFirst(log);
 		};
-		return withHandler ? logging.then(HeadWithBodyHandler.configurer()) : logging;
+		return withHandler ? logging.then(HeadWithBodyHandler.configurer(ALWAYS)) : logging;
+	}
+
+	private static EmbeddedChannel channel(FlushLog log) {
+		return new EmbeddedChannel(log, new HeadWithBodyHandler(ALWAYS));
+	}
+
+	private static ChannelFuture writeHead(EmbeddedChannel channel) {
+		return channel.pipeline().writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK));
 	}
 
 	private static ByteBuf text(String text) {
