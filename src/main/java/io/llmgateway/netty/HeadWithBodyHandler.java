@@ -26,11 +26,11 @@ import reactor.netty.NettyPipeline;
  * <p>This handler sits just after the HTTP codec. It passes a head on to the codec, reports the
  * head's write as done at once, and holds the flush that follows it until the next flush or until
  * the event loop runs its queued tasks, whichever comes first. A body that is already there is
- * then written in the same task, and its flush sends head and body with one {@code writev}. That
- * is the case for every call whose two connections share an event loop, which is how Reactor
- * Netty colocates them. A body that is not there yet (a client still sending it, or a connection
- * on another loop) leaves the head to go out when the loop has handled the I/O it is busy with,
- * within the same turn of the loop. A head that cannot be written closes its connection.
+ * then written in the same task, and its flush sends head and body with one {@code writev}: the
+ * case for a call whose two connections share an event loop (always with one loop; a pooled
+ * connection may belong to another). A body that is not there yet (a client still sending it, or
+ * a connection on another loop) leaves the head to go out when the loop has handled the I/O it is
+ * busy with, within the same turn of the loop. A head that cannot be written closes its connection.
  *
  * <p>Towards providers, a head that opens the first call after the connection sat idle goes out
  * alone, as before. That is where a pooled connection may meet the provider closing it for
