@@ -30,6 +30,7 @@ import io.llmgateway.provider.ProviderAdapter;
 import io.llmgateway.provider.ProviderRegistry;
 import io.llmgateway.provider.openai.OpenAiAdapter;
 import io.llmgateway.routefilter.LeanStripPrefixRegistrar;
+import io.llmgateway.routing.LeanRoutingRegistrar;
 import io.llmgateway.tracing.ServerSpanTracingObservationHandler;
 import io.llmgateway.usage.TokenEstimator;
 
@@ -142,6 +143,16 @@ public class LlmGatewayConfiguration {
 	@ConditionalOnBooleanProperty(name = "llm-gateway.lean-strip-prefix", matchIfMissing = true)
 	static LeanStripPrefixRegistrar leanStripPrefix() {
 		return new LeanStripPrefixRegistrar();
+	}
+
+	/**
+	 * Spring Cloud Gateway times the wait for the response headers with a task on a shared
+	 * scheduler per call; the same wait timed on the upstream connection's event loop.
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty(name = "llm-gateway.lean-routing", matchIfMissing = true)
+	static LeanRoutingRegistrar leanRouting() {
+		return new LeanRoutingRegistrar();
 	}
 
 	@Bean
