@@ -59,10 +59,22 @@ class LeanRoutingFilterTests {
 		assertThat(client.configuration().options().get(ChannelOption.CONNECT_TIMEOUT_MILLIS)).isEqualTo(250);
 		assertThat(client.configuration().responseTimeout()).isEqualTo(GLOBAL);
 		assertThat(this.filter.getHttpClient(route, null)).isSameAs(client);
+		assertThat(this.filter.getHttpClient(route(Map.of("connect-timeout", 250)), null)).isSameAs(client);
 
 		HttpClient both = this.filter.getHttpClient(route(Map.of("connect-timeout", 100, "response-timeout", 900)), null);
 		assertThat(both.configuration().options().get(ChannelOption.CONNECT_TIMEOUT_MILLIS)).isEqualTo(100);
 		assertThat(both.configuration().responseTimeout()).isNull();
+	}
+
+	@Test
+	void theGlobalConnectTimeoutIsAppliedOnce() {
+		HttpClientProperties properties = properties(GLOBAL);
+		properties.setConnectTimeout(1234);
+		LeanRoutingFilter connecting = new LeanRoutingFilter(this.shared, noHeaderFilters(), properties);
+		HttpClient client = connecting.getHttpClient(route(Map.of()), null);
+		assertThat(client.configuration().options().get(ChannelOption.CONNECT_TIMEOUT_MILLIS)).isEqualTo(1234);
+		assertThat(connecting.getHttpClient(route(Map.of("response-timeout", 900)), null).configuration().options()
+			.get(ChannelOption.CONNECT_TIMEOUT_MILLIS)).isEqualTo(1234);
 	}
 
 	@Test

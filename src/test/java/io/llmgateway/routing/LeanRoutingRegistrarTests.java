@@ -13,13 +13,27 @@ class LeanRoutingRegistrarTests {
 	@Test
 	void takesThePlaceOfSpringCloudGatewaysRoutingFilter() {
 		DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
-		beans.registerBeanDefinition("routingFilter", new RootBeanDefinition(NettyRoutingFilter.class));
+		RootBeanDefinition declared = new RootBeanDefinition(NettyRoutingFilter.class);
+		declared.setFactoryBeanName(LeanRoutingRegistrar.GATEWAY_CONFIGURATION + "$NettyConfiguration");
+		declared.setFactoryMethodName("routingFilter");
+		beans.registerBeanDefinition("routingFilter", declared);
 
 		new LeanRoutingRegistrar().postProcessBeanDefinitionRegistry(beans);
 
 		assertThat(beans.getBeanDefinitionNames()).containsExactly("routingFilter");
 		assertThat(beans.getBeanDefinition("routingFilter").getBeanClassName())
 			.isEqualTo(LeanRoutingFilter.class.getName());
+	}
+
+	@Test
+	void leavesARoutingFilterOfTheApplicationsOwnAlone() {
+		DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
+		RootBeanDefinition own = new RootBeanDefinition(NettyRoutingFilter.class);
+		beans.registerBeanDefinition("routingFilter", own);
+
+		new LeanRoutingRegistrar().postProcessBeanDefinitionRegistry(beans);
+
+		assertThat(beans.getBeanDefinition("routingFilter")).isSameAs(own);
 	}
 
 	@Test
