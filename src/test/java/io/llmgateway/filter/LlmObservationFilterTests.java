@@ -63,6 +63,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static io.llmgateway.support.GatewayAnswers.expectTimeout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -489,16 +490,11 @@ class LlmObservationFilterTests {
 	void noAnswerBeforeTheResponseTimeoutIsAGatewayTimeout() {
 		upstream.stubFor(post(urlEqualTo("/v1/chat/completions"))
 			.willReturn(aResponse().withFixedDelay(3000).withBody("{}")));
-		this.client.post()
+		expectTimeout(this.client.post()
 			.uri("/slow/v1/chat/completions")
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"model\":\"timeout-model\",\"messages\":[]}")
-			.exchange()
-			.expectStatus()
-			.isEqualTo(504)
-			.expectBody()
-			.jsonPath("$.error.code")
-			.isEqualTo("timeout");
+			.exchange(), "slow");
 		assertThat(awaitCall(Map.of("gen_ai_request_model", "timeout-model")).sum(
 				"gen_ai_client_operation_duration_seconds_count",
 				Map.of("gen_ai_request_model", "timeout-model", "error_type", "timeout", "route", "slow")))
@@ -572,16 +568,7 @@ class LlmObservationFilterTests {
 		postExpectingBadGateway("/closed-plain/v1/anything", "{}", "closed-plain").jsonPath("$.error.code")
 			.isEqualTo("_OTHER");
 		upstream.stubFor(get(urlEqualTo("/v1/models")).willReturn(aResponse().withFixedDelay(3000).withBody("{}")));
-		this.client.get()
-			.uri("/slow-plain/v1/models")
-			.exchange()
-			.expectStatus()
-			.isEqualTo(504)
-			.expectBody()
-			.jsonPath("$.error.code")
-			.isEqualTo("timeout")
-			.jsonPath("$.error.route")
-			.isEqualTo("slow-plain");
+		expectTimeout(this.client.get().uri("/slow-plain/v1/models").exchange(), "slow-plain");
 	}
 
 	@Test

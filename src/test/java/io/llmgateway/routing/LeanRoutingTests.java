@@ -34,6 +34,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static io.llmgateway.support.GatewayAnswers.expectTimeout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -114,16 +115,7 @@ class LeanRoutingTests {
 	void noHeadersWithinTheResponseTimeoutIsAGatewayTimeout(CapturedOutput output) {
 		upstream.stubFor(get(urlEqualTo("/v1/models")).willReturn(aResponse().withFixedDelay(3000).withBody("{}")));
 		long start = System.nanoTime();
-		this.client.get()
-			.uri("/quick/v1/models")
-			.exchange()
-			.expectStatus()
-			.isEqualTo(504)
-			.expectBody()
-			.jsonPath("$.error.code")
-			.isEqualTo("timeout")
-			.jsonPath("$.error.route")
-			.isEqualTo("quick");
+		expectTimeout(this.client.get().uri("/quick/v1/models").exchange(), "quick");
 		assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(RESPONSE_TIMEOUT, Duration.ofMillis(2900));
 		// Timed on the connection, not by Spring Cloud Gateway's Flux.timeout (a ResponseStatusException).
 		assertThat(output).contains("Upstream of route 'quick' failed before answering (timeout): "
@@ -134,16 +126,11 @@ class LeanRoutingTests {
 	void anLlmCallPastTheResponseTimeoutIsCountedAsATimeout() {
 		upstream.stubFor(post(urlEqualTo("/v1/chat/completions"))
 			.willReturn(aResponse().withFixedDelay(3000).withBody("{}")));
-		this.client.post()
+		expectTimeout(this.client.post()
 			.uri("/llm/v1/chat/completions")
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"model\":\"late-model\",\"messages\":[]}")
-			.exchange()
-			.expectStatus()
-			.isEqualTo(504)
-			.expectBody()
-			.jsonPath("$.error.code")
-			.isEqualTo("timeout");
+			.exchange(), "quick-llm");
 		Map<String, String> call = Map.of("gen_ai_request_model", "late-model", "error_type", "timeout");
 		AtomicReference<Double> count = new AtomicReference<>(0.0);
 		await().atMost(Duration.ofSeconds(10)).until(() -> {
