@@ -38,7 +38,6 @@ import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -65,8 +64,6 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 	private static final Log logger = LogFactory.getLog(LlmObservationFilter.class);
 
 	private static final LlmObservationConvention DEFAULT_CONVENTION = new DefaultLlmObservationConvention();
-
-	private static final byte[] NO_BODY = new byte[0];
 
 	private final ProviderRegistry providers;
 
@@ -129,22 +126,10 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 		if (request.getHeaders().getContentLength() > maxBytes) {
 			return call.rejectTooLarge();
 		}
-		return DataBufferUtils.join(request.getBody(), (int) Math.min(Integer.MAX_VALUE, maxBytes))
-			.map(LlmObservationFilter::drain)
-			.defaultIfEmpty(NO_BODY)
+		return new RequestBodyBytes(request.getBody(), (int) Math.min(Integer.MAX_VALUE, maxBytes),
+				request.getHeaders().getContentLength())
 			.flatMap(call::proceed)
 			.onErrorResume(DataBufferLimitException.class, ex -> call.rejectTooLarge());
-	}
-
-	private static byte[] drain(DataBuffer buffer) {
-		try {
-			byte[] bytes = new byte[buffer.readableByteCount()];
-			buffer.read(bytes);
-			return bytes;
-		}
-		finally {
-			DataBufferUtils.release(buffer);
-		}
 	}
 
 	/** One LLM call on its way through. */

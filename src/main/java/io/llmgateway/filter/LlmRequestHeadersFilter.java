@@ -1,6 +1,7 @@
 package io.llmgateway.filter;
 
 import java.util.Locale;
+import java.util.Map;
 
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.Ordered;
@@ -62,10 +63,10 @@ public class LlmRequestHeadersFilter implements HttpHeadersFilter, Ordered {
 	 * @param usageInjected whether the gateway edited a stream request, so the stream must come
 	 * back unencoded
 	 */
-	record Edits(HttpHeaders traceHeaders, boolean usageInjected) {
+	record Edits(Map<String, String> traceHeaders, boolean usageInjected) {
 
 		void applyTo(HttpHeaders headers) {
-			this.traceHeaders.forEach(headers::put);
+			this.traceHeaders.forEach(headers::set);
 			// Only what the gateway can read comes back; an edited stream must come back plain.
 			String accepted = headers.getFirst(HttpHeaders.ACCEPT_ENCODING);
 			if (this.usageInjected) {

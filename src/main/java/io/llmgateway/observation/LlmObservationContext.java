@@ -14,14 +14,12 @@ import io.llmgateway.provider.Operation;
 import io.llmgateway.usage.TokenUsage;
 import io.llmgateway.usage.UsageSource;
 
-import org.springframework.http.HttpHeaders;
-
 /**
  * Everything known about one LLM call; the only thing that crosses from the filters and
  * adapters to telemetry. The carrier holds the trace headers to send upstream, so the provider
  * sees the gateway's CLIENT span as its parent.
  */
-public class LlmObservationContext extends SenderContext<HttpHeaders> {
+public class LlmObservationContext extends SenderContext<Map<String, String>> {
 
 	private final String route;
 
@@ -71,7 +69,7 @@ public class LlmObservationContext extends SenderContext<HttpHeaders> {
 
 	public LlmObservationContext(String route, String providerName, LlmRequest request, LlmResponse response,
 			Map<String, String> attribution, long startNanos, boolean usageInjected) {
-		super(HttpHeaders::set, Kind.CLIENT);
+		super(Map::put, Kind.CLIENT);
 		this.route = route;
 		this.providerName = providerName;
 		this.request = request;
@@ -79,7 +77,9 @@ public class LlmObservationContext extends SenderContext<HttpHeaders> {
 		this.attribution = Collections.unmodifiableMap(new LinkedHashMap<>(attribution));
 		this.startNanos = startNanos;
 		this.usageInjected = usageInjected;
-		setCarrier(new HttpHeaders());
+		// A plain map, not HttpHeaders: the propagators write a few distinct names once each, and
+		// reading HttpHeaders back entry by entry copies its names into a case-insensitive set.
+		setCarrier(new LinkedHashMap<>(8));
 	}
 
 	public String route() {

@@ -1,5 +1,7 @@
 package io.llmgateway.filter;
 
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter.Type;
@@ -81,10 +83,8 @@ class LlmRequestHeadersFilterTests {
 		return new LlmRequestHeadersFilter.Edits(traceHeaders(), usageInjected);
 	}
 
-	private static HttpHeaders traceHeaders() {
-		HttpHeaders carrier = new HttpHeaders();
-		carrier.set("traceparent", "00-gateway-span-01");
-		return carrier;
+	private static Map<String, String> traceHeaders() {
+		return Map.of("traceparent", "00-gateway-span-01");
 	}
 
 	private static HttpHeaders clientHeaders() {
