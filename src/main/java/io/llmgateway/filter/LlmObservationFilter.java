@@ -11,6 +11,7 @@ import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
+import reactor.util.context.ContextView;
 import tools.jackson.databind.json.JsonMapper;
 
 import io.llmgateway.attribution.AttributionResolver;
@@ -37,7 +38,6 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -124,16 +124,14 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 		Call call = new Call(exchange, chain, route, settings, adapter, operation, start);
 		long maxBytes = this.properties.getMaxRequestBodySize().toBytes();
 		if (request.getHeaders().getContentLength() > maxBytes) {
-			return call.rejectTooLarge();
+			return Mono.deferContextual(call::tooLarge);
 		}
-		return new RequestBodyBytes(request.getBody(), (int) Math.min(Integer.MAX_VALUE, maxBytes),
-				request.getHeaders().getContentLength())
-			.flatMap(call::proceed)
-			.onErrorResume(DataBufferLimitException.class, ex -> call.rejectTooLarge());
+		return new WithRequestBody(request.getBody(), (int) Math.min(Integer.MAX_VALUE, maxBytes),
+				request.getHeaders().getContentLength(), call);
 	}
 
 	/** One LLM call on its way through. */
-	private final class Call {
+	private final class Call implements WithRequestBody.Continuation {
 
 		private final ServerWebExchange exchange;
 
@@ -162,7 +160,8 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 			this.start = start;
 		}
 
-		Mono<Void> proceed(byte[] body) {
+		@Override
+		public Mono<Void> withBody(byte[] body, ContextView reactorContext) {
 			LlmRequest request = (body.length > 0) ? this.adapter.readRequest(this.operation, body)
 					: LlmRequest.undecoded(this.operation);
 			byte[] upstreamBody = body;
@@ -177,49 +176,46 @@ public class LlmObservationFilter implements GlobalFilter, Ordered {
 			LlmObservationContext context = newContext(request, injected, body.length);
 			byte[] sent = upstreamBody;
 			boolean usageInjected = injected;
-			return Mono.deferContextual(reactorContext -> {
-				Observation observation = start(context,
-						reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
-				ServerHttpResponse original = this.exchange.getResponse();
-				LlmResponseDecorator response = new LlmResponseDecorator(original, this.adapter, context, observation,
-						limits(), () -> this.exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR));
-				// The body is held in memory, so it can be read again: UpstreamResendFilter may send it
-				// once more, as long as no route filter has put another body in its place.
-				Flux<DataBuffer> replayableBody = (sent.length == 0) ? Flux.empty()
-						: Flux.defer(() -> Flux.just(this.exchange.getResponse().bufferFactory().wrap(sent)));
-				ServerWebExchange upstream = this.exchange.mutate()
-					.request(upstreamRequest(replayableBody, sent.length))
-					.response(response)
-					.build();
-				upstream.getAttributes()
-					.put(LlmRequestHeadersFilter.EDITS_ATTR,
-							new LlmRequestHeadersFilter.Edits(context.getCarrier(), usageInjected));
-				upstream.getAttributes().put(UpstreamResendFilter.REPLAYABLE_BODY_ATTR, replayableBody);
-				// The LLM observation is deliberately not written into the Reactor context: its span
-				// reaches the provider through the carrier headers, and with automatic context
-				// propagation (the opt-in `auto`) every signal crossing a contextWrite restores
-				// thread locals (opens a scope, makes the span current, fills the MDC), the costliest
-				// kind of work in the gateway's CPU profile. Under `auto`, logs of the upstream
-				// exchange carry the server span of the same trace instead.
-				return this.chain.filter(upstream)
-					.onErrorResume(error -> failed(error, context))
-					.doFinally(signal -> finish(signal, context, observation, response));
-			});
+			Observation observation = start(context,
+					reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
+			ServerHttpResponse original = this.exchange.getResponse();
+			LlmResponseDecorator response = new LlmResponseDecorator(original, this.adapter, context, observation,
+					limits(), () -> this.exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR));
+			// The body is held in memory, so it can be read again: UpstreamResendFilter may send it
+			// once more, as long as no route filter has put another body in its place.
+			Flux<DataBuffer> replayableBody = (sent.length == 0) ? Flux.empty()
+					: Flux.defer(() -> Flux.just(this.exchange.getResponse().bufferFactory().wrap(sent)));
+			ServerWebExchange upstream = this.exchange.mutate()
+				.request(upstreamRequest(replayableBody, sent.length))
+				.response(response)
+				.build();
+			upstream.getAttributes()
+				.put(LlmRequestHeadersFilter.EDITS_ATTR,
+						new LlmRequestHeadersFilter.Edits(context.getCarrier(), usageInjected));
+			upstream.getAttributes().put(UpstreamResendFilter.REPLAYABLE_BODY_ATTR, replayableBody);
+			// The LLM observation is deliberately not written into the Reactor context: its span
+			// reaches the provider through the carrier headers, and with automatic context
+			// propagation (the opt-in `auto`) every signal crossing a contextWrite restores
+			// thread locals (opens a scope, makes the span current, fills the MDC), the costliest
+			// kind of work in the gateway's CPU profile. Under `auto`, logs of the upstream
+			// exchange carry the server span of the same trace instead.
+			return this.chain.filter(upstream)
+				.onErrorResume(error -> failed(error, context))
+				.doFinally(signal -> finish(signal, context, observation, response));
 		}
 
 		/** A body over the configured limit: refused, and counted. */
-		Mono<Void> rejectTooLarge() {
+		@Override
+		public Mono<Void> tooLarge(ContextView reactorContext) {
 			LlmObservationContext context = newContext(LlmRequest.undecoded(this.operation), false,
 					Math.max(0, this.exchange.getRequest().getHeaders().getContentLength()));
-			return Mono.deferContextual(reactorContext -> {
-				Observation observation = start(context,
-						reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
-				return GatewayErrors.write(this.exchange, HttpStatus.CONTENT_TOO_LARGE, "request_too_large",
-						"Request body is larger than the gateway's limit of "
-								+ properties.getMaxRequestBodySize().toBytes() + " bytes",
-						this.route.getId(), json)
-					.doFinally(signal -> finish(signal, context, observation, null));
-			});
+			Observation observation = start(context,
+					reactorContext.getOrDefault(ObservationThreadLocalAccessor.KEY, null));
+			return GatewayErrors.write(this.exchange, HttpStatus.CONTENT_TOO_LARGE, "request_too_large",
+					"Request body is larger than the gateway's limit of "
+							+ properties.getMaxRequestBodySize().toBytes() + " bytes",
+					this.route.getId(), json)
+				.doFinally(signal -> finish(signal, context, observation, null));
 		}
 
 		private boolean injectionAllowed() {
