@@ -188,7 +188,7 @@ final class LlmResponseDecorator extends ServerHttpResponseDecorator {
 			return publish(new StreamTap(reader, bufferFactory(), aligned));
 		}
 		return publish(new WholeBodyTap(this.adapter, this.context.request(), this.context.response(), status,
-				this.limits.maxResponseBytes(), inflating));
+				this.limits.maxResponseBytes(), inflating, (inflating == null) ? headers.getContentLength() : -1));
 	}
 
 	private ResponseTap publish(ResponseTap tap) {

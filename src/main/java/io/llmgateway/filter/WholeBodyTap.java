@@ -29,20 +29,25 @@ final class WholeBodyTap implements ResponseTap {
 
 	private final Inflating inflating;
 
-	private byte[] body = new byte[1024];
+	private byte[] body;
 
 	private int length;
 
 	private boolean unreadable;
 
+	/**
+	 * @param expectedLength the length the body will have, or a negative number when unknown: an
+	 * exact size spares growing the copy, and a wrong one only costs a copy more
+	 */
 	WholeBodyTap(ProviderAdapter adapter, LlmRequest request, LlmResponse response, int status, int maxBytes,
-			Inflating inflating) {
+			Inflating inflating, long expectedLength) {
 		this.adapter = adapter;
 		this.request = request;
 		this.response = response;
 		this.status = status;
 		this.maxBytes = maxBytes;
 		this.inflating = inflating;
+		this.body = new byte[(expectedLength > 0 && expectedLength <= maxBytes) ? (int) expectedLength : 1024];
 	}
 
 	@Override

@@ -179,6 +179,7 @@ class LlmObservationFilterTests {
 			.contentType(MediaType.APPLICATION_JSON)
 			.header("x-team", "alpha")
 			.header(HttpHeaders.AUTHORIZATION, "Bearer sk-client-secret")
+			.header("baggage", "tenant=acme,region=eu")
 			.bodyValue(request)
 			.exchange()
 			.expectStatus()
@@ -190,6 +191,9 @@ class LlmObservationFilterTests {
 
 		LoggedRequest sent = upstream.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).get(0);
 		assertThat(sent.getBodyAsString()).isEqualTo(request);
+		// The gateway keeps no baggage of its own (management.tracing.baggage.enabled: false): the
+		// client's goes on as it came, like any other header.
+		assertThat(sent.getHeader("baggage")).isEqualTo("tenant=acme,region=eu");
 
 		Map<String, String> call = Map.of("gen_ai_request_model", "json-model", "route", "llm");
 		PrometheusScrape scrape = awaitCall(call);
