@@ -164,13 +164,15 @@ final class TappedBody extends Flux<DataBuffer> {
 			emitTail();
 		}
 
+		/**
+		 * Ends the body with an error. After the client left there is nobody to tell and the call
+		 * is already counted as cancelled: a connection that breaks as the client goes is no news,
+		 * so it is not handed to Reactor's dropped-error hook, which logs at ERROR.
+		 */
 		private void fail(Throwable error) {
 			if (STATE.compareAndSet(this, RUNNING, FINISHED)) {
 				this.listener.onError(error);
 				this.actual.onError(Failures.forClient(error));
-			}
-			else {
-				Operators.onErrorDropped(error, this.actual.currentContext());
 			}
 		}
 

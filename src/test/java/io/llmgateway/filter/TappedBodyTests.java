@@ -1,5 +1,6 @@
 package io.llmgateway.filter;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
 import reactor.test.StepVerifier;
 import reactor.test.publisher.TestPublisher;
 import reactor.test.util.RaceTestUtils;
@@ -163,6 +165,38 @@ class TappedBodyTests {
 		subscriber.get().onNext(late);
 		assertThat(allocated(late)).isFalse();
 		assertThat(listener.seen).isEmpty();
+		assertThat(listener.cancels).hasValue(1);
+	}
+
+	@Test
+	void anErrorAfterTheClientLeftIsNeitherCountedNorLoggedAsDropped() {
+		Recorder listener = new Recorder();
+		AtomicReference<Subscriber<? super DataBuffer>> subscriber = new AtomicReference<>();
+		Publisher<DataBuffer> upstream = s -> {
+			subscriber.set(s);
+			s.onSubscribe(new Subscription() {
+
+				@Override
+				public void request(long n) {
+				}
+
+				@Override
+				public void cancel() {
+				}
+
+			});
+		};
+		List<Throwable> dropped = new ArrayList<>();
+		Hooks.onErrorDropped(dropped::add);
+		try {
+			StepVerifier.create(new TappedBody(upstream, listener)).thenCancel().verify();
+			subscriber.get().onError(new IOException("Connection reset by peer"));
+		}
+		finally {
+			Hooks.resetOnErrorDropped();
+		}
+		assertThat(dropped).isEmpty();
+		assertThat(listener.error).isNull();
 		assertThat(listener.cancels).hasValue(1);
 	}
 
