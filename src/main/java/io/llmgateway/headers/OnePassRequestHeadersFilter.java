@@ -3,7 +3,6 @@ package io.llmgateway.headers;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 import org.springframework.cloud.gateway.filter.headers.RemoveForwardedHeadersFilter;
@@ -60,12 +59,16 @@ public class OnePassRequestHeadersFilter extends RemoveHopByHopHeadersFilter {
 			}
 		}
 		HttpHeaders filtered = new HttpHeaders();
-		for (Map.Entry<String, List<String>> header : input.headerSet()) {
-			String name = header.getKey();
-			if (!isRemoved(name, removed)) {
-				filtered.addAll(name, header.getValue());
+		Set<String> remove = removed;
+		// forEach walks the request's own (Netty) header names. headerSet() would first copy every
+		// name into a case-insensitive map, and a read-only view then copies the entries again.
+		// A name sent twice in different cases comes up twice here, each time with all the values
+		// of both: the first one seen is kept, as headerSet() keeps it.
+		input.forEach((name, values) -> {
+			if (!isRemoved(name, remove) && !filtered.containsHeader(name)) {
+				filtered.addAll(name, values);
 			}
-		}
+		});
 		return filtered;
 	}
 

@@ -13,7 +13,10 @@ import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter.Type;
 import org.springframework.cloud.gateway.filter.headers.RemoveForwardedHeadersFilter;
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
 import org.springframework.cloud.gateway.filter.headers.RemoveXForwardedHeadersFilter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.server.ServerWebExchange;
@@ -82,15 +85,41 @@ class OnePassRequestHeadersFilterTests {
 		stock.add(hopByHop);
 		Random random = new Random(42);
 		for (int i = 0; i < 5_000; i++) {
-			HttpHeaders request = randomHeaders(random);
-			HttpHeaders expected = HttpHeadersFilter.filter(stock, request, this.exchange, Type.REQUEST);
-			HttpHeaders actual = HttpHeadersFilter.filter(List.of(onePass), request, this.exchange, Type.REQUEST);
-			assertThat(actual.headerSet()).as("request %s", request).containsExactlyElementsOf(expected.headerSet());
+			List<String[]> sent = randomHeaders(random);
+			HttpHeaders headers = new HttpHeaders();
+			DefaultHttpHeaders nettyHeaders = new DefaultHttpHeaders();
+			for (String[] header : sent) {
+				headers.add(header[0], header[1]);
+				nettyHeaders.add(header[0], header[1]);
+			}
+			// Also as a server request holds them: Netty's headers, read-only, where one name may
+			// come in several cases.
+			HttpHeaders netty = HttpHeaders.readOnlyHttpHeaders(new HttpHeaders(new Netty4HeadersAdapter(nettyHeaders)));
+			for (HttpHeaders request : List.of(headers, netty)) {
+				HttpHeaders expected = HttpHeadersFilter.filter(stock, request, this.exchange, Type.REQUEST);
+				HttpHeaders actual = HttpHeadersFilter.filter(List.of(onePass), request, this.exchange, Type.REQUEST);
+				assertThat(actual.headerSet()).as("request %s", request)
+					.containsExactlyElementsOf(expected.headerSet());
+			}
 		}
 	}
 
-	private static HttpHeaders randomHeaders(Random random) {
-		HttpHeaders headers = new HttpHeaders();
+	@Test
+	void aNameSentInTwoCasesKeepsItsFirstCaseAndAllItsValuesOnce() {
+		DefaultHttpHeaders sent = new DefaultHttpHeaders();
+		sent.add("X-Team", "a");
+		sent.add("x-team", "b");
+		sent.add("Connection", "keep-alive");
+		HttpHeaders request = HttpHeaders.readOnlyHttpHeaders(new HttpHeaders(new Netty4HeadersAdapter(sent)));
+		HttpHeaders filtered = new OnePassRequestHeadersFilter(true, true).filter(request, this.exchange);
+		assertThat(filtered.headerNames()).containsExactly("X-Team");
+		assertThat(filtered.get("x-team")).containsExactly("a", "b");
+	}
+
+
+	/** Name and value pairs, in the order sent; a name may come again in another case. */
+	private static List<String[]> randomHeaders(Random random) {
+		List<String[]> headers = new ArrayList<>();
 		int count = random.nextInt(12);
 		for (int i = 0; i < count; i++) {
 			String name = randomCase(NAMES[random.nextInt(NAMES.length)], random);
@@ -99,10 +128,10 @@ class OnePassRequestHeadersFilterTests {
 				for (int o = random.nextInt(3); o >= 0; o--) {
 					options.add(randomCase(CONNECTION_OPTIONS[random.nextInt(CONNECTION_OPTIONS.length)], random));
 				}
-				headers.add(name, String.join(", ", options));
+				headers.add(new String[] { name, String.join(", ", options) });
 			}
 			else {
-				headers.add(name, "v" + random.nextInt(3));
+				headers.add(new String[] { name, "v" + random.nextInt(3) });
 			}
 		}
 		return headers;
