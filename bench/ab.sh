@@ -3,6 +3,7 @@
 #
 #   bench/ab.sh A.jar B.jar [route]            # route: llm (default) or plain
 #   ARGS_B=--llm-gateway.access-log.enabled=false bench/ab.sh A.jar A.jar
+#   JAVA_OPTS_B="-Xms256m -Xmx256m -Dsome.property=x" bench/ab.sh A.jar A.jar
 #
 # Both gateways run at once, pinned to the same core (PROXY_CORE), with the upstream and wrk on
 # LOAD_CORE. After a warm-up of both, they are loaded in turn for ROUNDS rounds of ROUND_SECONDS
@@ -29,6 +30,8 @@ UPSTREAM_PORT=${UPSTREAM_PORT:-18100}
 PORT_A=${PORT_A:-18102}
 PORT_B=${PORT_B:-18104}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xms256m -Xmx256m}
+JAVA_OPTS_A=${JAVA_OPTS_A:-$GATEWAY_JAVA_OPTS}   # per side, e.g. to compare one system property
+JAVA_OPTS_B=${JAVA_OPTS_B:-$GATEWAY_JAVA_OPTS}
 ARGS_A=${ARGS_A:-}
 ARGS_B=${ARGS_B:-}
 OUT=${OUT:-$BENCH_DIR/out/ab}
@@ -46,15 +49,15 @@ trap cleanup EXIT
 PORT=$UPSTREAM_PORT taskset -c "$LOAD_CORE" node "$BENCH_DIR/upstream.js" >"$OUT/upstream.log" 2>&1 &
 PIDS+=($!)
 
-start_gateway() { # jar port args log
+start_gateway() { # jar port args log java-options
   # shellcheck disable=SC2086
-  BENCH_UPSTREAM_PORT=$UPSTREAM_PORT taskset -c "$PROXY_CORE" java $GATEWAY_JAVA_OPTS -jar "$1" --server.port="$2" \
+  BENCH_UPSTREAM_PORT=$UPSTREAM_PORT taskset -c "$PROXY_CORE" java $5 -jar "$1" --server.port="$2" \
     --spring.config.additional-location="file:$BENCH_DIR/gateway-bench.yml" $3 >"$4" 2>&1 &
   PIDS+=($!)
   GATEWAY_PID=$!
 }
-start_gateway "$JAR_A" "$PORT_A" "$ARGS_A" "$OUT/gateway-a.log"; PID_A=$GATEWAY_PID
-start_gateway "$JAR_B" "$PORT_B" "$ARGS_B" "$OUT/gateway-b.log"; PID_B=$GATEWAY_PID
+start_gateway "$JAR_A" "$PORT_A" "$ARGS_A" "$OUT/gateway-a.log" "$JAVA_OPTS_A"; PID_A=$GATEWAY_PID
+start_gateway "$JAR_B" "$PORT_B" "$ARGS_B" "$OUT/gateway-b.log" "$JAVA_OPTS_B"; PID_B=$GATEWAY_PID
 answers() { # port: any HTTP answer counts (the stock application has no health endpoint)
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/actuator/health")" != 000 ]
 }
@@ -97,7 +100,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-python3 - "$ROWS" "$JAR_A $ARGS_A" "$JAR_B $ARGS_B" <<'PY'
+python3 - "$ROWS" "$JAVA_OPTS_A $JAR_A $ARGS_A" "$JAVA_OPTS_B $JAR_B $ARGS_B" <<'PY'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 for side, name in (('A', sys.argv[2]), ('B', sys.argv[3])):

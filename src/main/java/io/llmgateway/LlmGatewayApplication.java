@@ -1,6 +1,7 @@
 package io.llmgateway;
 
 import io.llmgateway.config.EventLoopSizing;
+import io.llmgateway.config.LeakDetectionDefault;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -10,6 +11,7 @@ public class LlmGatewayApplication {
 
 	public static void main(String[] args) {
 		EventLoopSizing.applyDefault();
+		LeakDetectionDefault.applyDefault();
 		SpringApplication.run(LlmGatewayApplication.class, args);
 	}
 
