@@ -238,8 +238,8 @@ public class LlmGatewayConfiguration {
 
 	@Bean
 	@ConditionalOnBooleanProperty(name = "llm-gateway.access-log.enabled", matchIfMissing = true)
-	LlmAccessLogObservationHandler llmAccessLogObservationHandler(JsonMapper jsonMapper) {
-		return new LlmAccessLogObservationHandler(jsonMapper);
+	LlmAccessLogObservationHandler llmAccessLogObservationHandler() {
+		return new LlmAccessLogObservationHandler();
 	}
 
 }

@@ -1,6 +1,5 @@
 package io.llmgateway.observation;
 
-import java.io.StringWriter;
 import java.time.Instant;
 import java.util.Map;
 
@@ -11,8 +10,6 @@ import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.handler.TracingObservationHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JsonGenerator;
-import tools.jackson.databind.json.JsonMapper;
 
 import io.llmgateway.usage.TokenUsage;
 
@@ -26,12 +23,6 @@ public class LlmAccessLogObservationHandler implements ObservationHandler<LlmObs
 	public static final String LOGGER_NAME = "llm_gateway.access";
 
 	private static final Logger logger = LoggerFactory.getLogger(LOGGER_NAME);
-
-	private final JsonMapper json;
-
-	public LlmAccessLogObservationHandler(JsonMapper json) {
-		this.json = json;
-	}
 
 	@Override
 	public boolean supportsContext(Observation.Context context) {
@@ -51,66 +42,62 @@ public class LlmAccessLogObservationHandler implements ObservationHandler<LlmObs
 	 * such names), so every name appears once.
 	 */
 	String line(LlmObservationContext context) {
-		StringWriter text = new StringWriter(1024);
-		try (JsonGenerator line = this.json.createGenerator(text)) {
-			line.writeStartObject();
-			line.writeStringProperty("timestamp", Instant.now().toString());
-			TraceContext trace = traceContext(context);
-			line.writeStringProperty("trace_id", (trace != null) ? trace.traceId() : null);
-			line.writeStringProperty("span_id", (trace != null) ? trace.spanId() : null);
-			line.writeStringProperty("route", context.route());
-			line.writeStringProperty("method", context.method());
-			line.writeStringProperty("path", context.path());
-			line.writeNumberProperty("status", context.status());
-			line.writeNumberProperty("duration_ms", context.durationNanos() / 1_000_000.0);
-			line.writeStringProperty("upstream", context.upstream());
-			line.writeNumberProperty("bytes_in", context.bytesIn());
-			line.writeNumberProperty("bytes_out", context.bytesOut());
-			line.writeStringProperty("user_agent", context.userAgent());
-			line.writeStringProperty("gen_ai.provider.name", context.providerName());
-			line.writeStringProperty("gen_ai.request.model", context.request().model());
-			line.writeStringProperty("gen_ai.response.model", context.response().responseModel());
-			line.writeBooleanProperty("stream", context.request().stream());
-			TokenUsage usage = context.usage();
-			if (usage != null) {
-				line.writeNumberProperty("usage.input_tokens", usage.input());
-				if (context.isOutputTokensKnown()) {
-					line.writeNumberProperty("usage.output_tokens", usage.output());
-				}
-				else {
-					line.writeNullProperty("usage.output_tokens");
-				}
-				line.writeNumberProperty("usage.cache_read_input_tokens", usage.cacheReadInput());
-				line.writeNumberProperty("usage.reasoning_output_tokens", usage.reasoningOutput());
-				line.writeStringProperty("usage.source", context.usageSource().value());
+		JsonLine line = new JsonLine(1024);
+		line.timestamp("timestamp", Instant.now());
+		TraceContext trace = traceContext(context);
+		line.string("trace_id", (trace != null) ? trace.traceId() : null);
+		line.string("span_id", (trace != null) ? trace.spanId() : null);
+		line.string("route", context.route());
+		line.string("method", context.method());
+		line.string("path", context.path());
+		line.number("status", context.status());
+		line.millis("duration_ms", context.durationNanos());
+		line.string("upstream", context.upstream());
+		line.number("bytes_in", context.bytesIn());
+		line.number("bytes_out", context.bytesOut());
+		line.string("user_agent", context.userAgent());
+		line.string("gen_ai.provider.name", context.providerName());
+		line.string("gen_ai.request.model", context.request().model());
+		line.string("gen_ai.response.model", context.response().responseModel());
+		line.bool("stream", context.request().stream());
+		TokenUsage usage = context.usage();
+		if (usage != null) {
+			line.number("usage.input_tokens", usage.input());
+			if (context.isOutputTokensKnown()) {
+				line.number("usage.output_tokens", usage.output());
 			}
 			else {
-				line.writeNullProperty("usage.input_tokens");
-				line.writeNullProperty("usage.output_tokens");
-				line.writeNullProperty("usage.cache_read_input_tokens");
-				line.writeNullProperty("usage.reasoning_output_tokens");
-				line.writeNullProperty("usage.source");
+				line.nullValue("usage.output_tokens");
 			}
-			if (context.cost() != null) {
-				line.writeNumberProperty("cost_usd", context.cost().total());
-			}
-			else {
-				line.writeNullProperty("cost_usd");
-			}
-			long ttfc = context.timeToFirstChunkNanos();
-			if (context.isStreamOpened() && ttfc >= 0) {
-				line.writeNumberProperty("ttfc_ms", ttfc / 1_000_000.0);
-			}
-			else {
-				line.writeNullProperty("ttfc_ms");
-			}
-			line.writeStringProperty("error_type", context.errorType());
-			for (Map.Entry<String, String> label : context.attribution().entrySet()) {
-				line.writeStringProperty(label.getKey(), label.getValue());
-			}
-			line.writeEndObject();
+			line.number("usage.cache_read_input_tokens", usage.cacheReadInput());
+			line.number("usage.reasoning_output_tokens", usage.reasoningOutput());
+			line.string("usage.source", context.usageSource().value());
 		}
-		return text.toString();
+		else {
+			line.nullValue("usage.input_tokens");
+			line.nullValue("usage.output_tokens");
+			line.nullValue("usage.cache_read_input_tokens");
+			line.nullValue("usage.reasoning_output_tokens");
+			line.nullValue("usage.source");
+		}
+		if (context.cost() != null) {
+			line.number("cost_usd", context.cost().total());
+		}
+		else {
+			line.nullValue("cost_usd");
+		}
+		long ttfc = context.timeToFirstChunkNanos();
+		if (context.isStreamOpened() && ttfc >= 0) {
+			line.millis("ttfc_ms", ttfc);
+		}
+		else {
+			line.nullValue("ttfc_ms");
+		}
+		line.string("error_type", context.errorType());
+		for (Map.Entry<String, String> label : context.attribution().entrySet()) {
+			line.string(label.getKey(), label.getValue());
+		}
+		return line.end();
 	}
 
 	private static TraceContext traceContext(LlmObservationContext context) {

@@ -25,7 +25,7 @@ class LlmAccessLogObservationHandlerTests {
 
 	static final JsonMapper json = JsonMapper.builder().build();
 
-	final LlmAccessLogObservationHandler handler = new LlmAccessLogObservationHandler(json);
+	final LlmAccessLogObservationHandler handler = new LlmAccessLogObservationHandler();
 
 	static final String[] CONTRACT_FIELDS = { "timestamp", "trace_id", "span_id", "route", "method", "path", "status",
 			"duration_ms", "upstream", "bytes_in", "bytes_out", "user_agent", "gen_ai.provider.name",
