@@ -50,26 +50,30 @@ public class OnePassRequestHeadersFilter extends RemoveHopByHopHeadersFilter {
 
 	@Override
 	public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
-		Set<String> removed = getHeaders();
-		List<String> connectionOptions = input.getConnection();
-		if (!connectionOptions.isEmpty()) {
-			removed = new HashSet<>(removed);
-			for (String option : connectionOptions) {
-				removed.add(option.toLowerCase(Locale.ROOT));
-			}
-		}
+		Set<String> removed = removedNames(input.getConnection());
 		HttpHeaders filtered = new HttpHeaders();
-		Set<String> remove = removed;
 		// forEach walks the request's own (Netty) header names. headerSet() would first copy every
 		// name into a case-insensitive map, and a read-only view then copies the entries again.
 		// A name sent twice in different cases comes up twice here, each time with all the values
 		// of both: the first one seen is kept, as headerSet() keeps it.
 		input.forEach((name, values) -> {
-			if (!isRemoved(name, remove) && !filtered.containsHeader(name)) {
+			if (!isRemoved(name, removed) && !filtered.containsHeader(name)) {
 				filtered.addAll(name, values);
 			}
 		});
 		return filtered;
+	}
+
+	/** The configured hop-by-hop names, lower case, and those the request's Connection header names. */
+	private Set<String> removedNames(List<String> connectionOptions) {
+		if (connectionOptions.isEmpty()) {
+			return getHeaders();
+		}
+		Set<String> removed = new HashSet<>(getHeaders());
+		for (String option : connectionOptions) {
+			removed.add(option.toLowerCase(Locale.ROOT));
+		}
+		return removed;
 	}
 
 	private boolean isRemoved(String name, Set<String> removed) {
