@@ -146,20 +146,7 @@ class TappedBodyTests {
 	void aChunkThatArrivesAfterTheClientLeftIsReleasedUnread() {
 		Recorder listener = new Recorder();
 		AtomicReference<Subscriber<? super DataBuffer>> subscriber = new AtomicReference<>();
-		Publisher<DataBuffer> upstream = s -> {
-			subscriber.set(s);
-			s.onSubscribe(new Subscription() {
-
-				@Override
-				public void request(long n) {
-				}
-
-				@Override
-				public void cancel() {
-				}
-
-			});
-		};
+		Publisher<DataBuffer> upstream = signalledByHand(subscriber);
 		StepVerifier.create(new TappedBody(upstream, listener)).thenCancel().verify();
 		DataBuffer late = chunk("late");
 		subscriber.get().onNext(late);
@@ -172,20 +159,7 @@ class TappedBodyTests {
 	void anErrorAfterTheClientLeftIsNeitherCountedNorLoggedAsDropped() {
 		Recorder listener = new Recorder();
 		AtomicReference<Subscriber<? super DataBuffer>> subscriber = new AtomicReference<>();
-		Publisher<DataBuffer> upstream = s -> {
-			subscriber.set(s);
-			s.onSubscribe(new Subscription() {
-
-				@Override
-				public void request(long n) {
-				}
-
-				@Override
-				public void cancel() {
-				}
-
-			});
-		};
+		Publisher<DataBuffer> upstream = signalledByHand(subscriber);
 		List<Throwable> dropped = new ArrayList<>();
 		Hooks.onErrorDropped(dropped::add);
 		try {
@@ -202,6 +176,27 @@ class TappedBodyTests {
 
 	private DataBuffer chunk(String text) {
 		return this.buffers.wrap(UnpooledByteBufAllocator.DEFAULT.buffer().writeBytes(text.getBytes(StandardCharsets.UTF_8)));
+	}
+
+	/**
+	 * An upstream that only keeps its subscriber, so a test can signal to it by hand after the
+	 * client left (a real one might still be mid-signal then); it ignores requests and cancel.
+	 */
+	private static Publisher<DataBuffer> signalledByHand(AtomicReference<Subscriber<? super DataBuffer>> subscriber) {
+		return s -> {
+			subscriber.set(s);
+			s.onSubscribe(new Subscription() {
+
+				@Override
+				public void request(long n) {
+				}
+
+				@Override
+				public void cancel() {
+				}
+
+			});
+		};
 	}
 
 	private static String text(DataBuffer buffer) {
