@@ -4,6 +4,7 @@
 #   bench/ab.sh A.jar B.jar [route]            # route: llm (default) or plain
 #   ARGS_B=--llm-gateway.access-log.enabled=false bench/ab.sh A.jar A.jar
 #   JAVA_OPTS_B="-Xms256m -Xmx256m -Dsome.property=x" bench/ab.sh A.jar A.jar
+#   ROUTE_A=llm ROUTE_B=plain bench/ab.sh A.jar A.jar   # what the LLM layer costs over a plain route
 #
 # Both gateways run at once, pinned to the same core (PROXY_CORE), with the upstream and wrk on
 # LOAD_CORE. After a warm-up of both, they are loaded in turn for ROUNDS rounds of ROUND_SECONDS
@@ -20,6 +21,8 @@ BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 JAR_A=${1:?usage: bench/ab.sh A.jar B.jar [route]}
 JAR_B=${2:?usage: bench/ab.sh A.jar B.jar [route]}
 ROUTE=${3:-llm}
+ROUTE_A=${ROUTE_A:-$ROUTE}                    # per side, e.g. the plain route against the LLM route
+ROUTE_B=${ROUTE_B:-$ROUTE}
 ROUNDS=${ROUNDS:-8}
 ROUND_SECONDS=${ROUND_SECONDS:-6}
 WARMUP_SECONDS=${WARMUP_SECONDS:-60}          # per gateway, in three steps taken in turn
@@ -66,9 +69,9 @@ for port in "$PORT_A" "$PORT_B"; do
   answers "$port" || { echo "ab.sh: gateway on $port did not start" >&2; exit 1; }
 done
 
-load() { # port seconds
+load() { # port seconds route
   taskset -c "$LOAD_CORE" wrk -t1 -c"$CONNS" -d"$2"s -s "$BENCH_DIR/post.lua" \
-    "http://127.0.0.1:$1/$ROUTE/v1/chat/completions"
+    "http://127.0.0.1:$1/$3/v1/chat/completions"
 }
 heap_kb() { # pid: KB allocated so far (jstat reports KB)
   jstat -gc "$1" | awk 'NR==1{for(i=1;i<=NF;i++)c[$i]=i} NR==2{printf "%.0f", $c["EU"]+$c["YGC"]*$c["EC"]}'
@@ -78,8 +81,8 @@ ticks_per_second=$(getconf CLK_TCK)
 
 echo "warming both gateways up (${WARMUP_SECONDS}s each, in turns)"
 for _ in 1 2 3; do
-  load "$PORT_A" $((WARMUP_SECONDS / 3)) >/dev/null
-  load "$PORT_B" $((WARMUP_SECONDS / 3)) >/dev/null
+  load "$PORT_A" $((WARMUP_SECONDS / 3)) "$ROUTE_A" >/dev/null
+  load "$PORT_B" $((WARMUP_SECONDS / 3)) "$ROUTE_B" >/dev/null
 done
 
 ROWS="$OUT/rounds.txt"
@@ -87,9 +90,9 @@ ROWS="$OUT/rounds.txt"
 printf '%-5s %-4s %10s %14s %12s\n' round side 'req/s' 'CPU us/call' 'heap KB/call'
 for round in $(seq 1 "$ROUNDS"); do
   for side in A B; do
-    if [ "$side" = A ]; then pid=$PID_A; port=$PORT_A; else pid=$PID_B; port=$PORT_B; fi
+    if [ "$side" = A ]; then pid=$PID_A; port=$PORT_A; route=$ROUTE_A; else pid=$PID_B; port=$PORT_B; route=$ROUTE_B; fi
     heap0=$(heap_kb "$pid"); cpu0=$(cpu_ticks "$pid")
-    result=$(load "$port" "$ROUND_SECONDS")
+    result=$(load "$port" "$ROUND_SECONDS" "$route")
     heap1=$(heap_kb "$pid"); cpu1=$(cpu_ticks "$pid")
     calls=$(echo "$result" | awk '/requests in/{print $1}')
     rps=$(echo "$result" | awk '/Requests\/sec/{print $2}')
@@ -100,7 +103,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-python3 - "$ROWS" "$JAVA_OPTS_A $JAR_A $ARGS_A" "$JAVA_OPTS_B $JAR_B $ARGS_B" <<'PY'
+python3 - "$ROWS" "$JAVA_OPTS_A $JAR_A $ARGS_A /$ROUTE_A" "$JAVA_OPTS_B $JAR_B $ARGS_B /$ROUTE_B" <<'PY'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 for side, name in (('A', sys.argv[2]), ('B', sys.argv[3])):
