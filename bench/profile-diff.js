@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// Sets two collapsed-stack profiles side by side by the package of each sample's innermost Java
-// frame, in microseconds per call:
-//   node profile-diff.js A.collapsed callsA cpuUsPerCallA B.collapsed callsB cpuUsPerCallB [rows]
-// A profile's samples are scaled so that they add up to the CPU per call measured outside the
-// profiler: an itimer profile gives shares, not times. Samples with no Java frame (GC, the JIT
-// compiler, kernel) are named by their thread or leaf frame.
+// Sets two collapsed-stack profiles side by side by each sample's innermost Java frame, in
+// microseconds per call:
+//   node profile-diff.js A.collapsed cpuUsPerCallA B.collapsed cpuUsPerCallB [rows]
+// A frame is named by the first three parts of its class name: a package (io/netty/channel), or
+// for classes right in java.lang or java.util the class itself (java/lang/String). A profile's
+// samples are scaled so that they add up to the CPU per call measured outside the profiler: an
+// itimer profile gives shares, not times. Samples with no Java frame (GC, the JIT compiler, the
+// kernel) are named by what their frames say.
 'use strict';
 const fs = require('fs');
 
 function bucket(frames) {
   for (let i = frames.length - 1; i >= 0; i--) {
     const f = frames[i];
-    if (f.includes('/') && !f.startsWith('[')) { // a Java frame: package/Class.method
+    // a Java frame reads package/Class.method; native ones are bare symbols or /path/lib.so
+    if (f.includes('/') && !f.startsWith('/') && !f.startsWith('[')) {
       return f.split('.')[0].split('/').slice(0, 3).join('/');
     }
   }
@@ -21,7 +24,7 @@ function bucket(frames) {
   return '(native) ' + frames[frames.length - 1].slice(0, 40);
 }
 
-function profile(file, calls, cpuPerCall) {
+function profile(file, cpuPerCall) {
   const counts = new Map();
   let total = 0;
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
@@ -38,19 +41,19 @@ function profile(file, calls, cpuPerCall) {
   return perCall;
 }
 
-const [fa, ca, ua, fb, cb, ub, rows] = process.argv.slice(2);
-if (!fb) {
-  console.error('usage: profile-diff.js A.collapsed callsA cpuUsPerCallA B.collapsed callsB cpuUsPerCallB [rows]');
+const [fa, ua, fb, ub, rows] = process.argv.slice(2);
+if (!ub) {
+  console.error('usage: profile-diff.js A.collapsed cpuUsPerCallA B.collapsed cpuUsPerCallB [rows]');
   process.exit(2);
 }
-const a = profile(fa, Number(ca), Number(ua));
-const b = profile(fb, Number(cb), Number(ub));
+const a = profile(fa, Number(ua));
+const b = profile(fb, Number(ub));
 const keys = [...new Set([...a.keys(), ...b.keys()])]
   .map(k => [k, a.get(k) || 0, b.get(k) || 0])
   .sort((x, y) => (y[1] - y[2]) - (x[1] - x[2]));
 const show = Number(rows || 25);
 const fmt = v => v.toFixed(1).padStart(7);
-console.log(`${'innermost Java frame (package) or thread'.padEnd(48)}${'A us'.padStart(7)}${'B us'.padStart(7)}${'A-B'.padStart(7)}`);
+console.log(`${'innermost Java frame'.padEnd(48)}${'A us'.padStart(7)}${'B us'.padStart(7)}${'A-B'.padStart(7)}`);
 for (const [k, x, y] of keys.slice(0, show)) console.log(`${k.slice(0, 47).padEnd(48)}${fmt(x)}${fmt(y)}${fmt(x - y)}`);
 const rest = keys.slice(show);
 const sum = (i) => rest.reduce((s, r) => s + r[i], 0);

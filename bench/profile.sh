@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# CPU profile of one gateway build on two routes, and where the second route's CPU per call goes
-# compared with the first's.
+# CPU profile of one gateway build on two routes: where route A's CPU per call goes, and how much
+# more (or less) each part costs than on route B.
 #
-#   bench/profile.sh app.jar                       # LLM route against plain route
-#   ROUTE_A=llm ROUTE_B=llm ARGS=--llm-gateway.access-log.enabled=false bench/profile.sh app.jar
+#   bench/profile.sh app.jar                       # LLM route (A) against plain route (B)
+#   ROUTE_B=llm bench/profile.sh app.jar           # one route twice: how far two profiles differ
+#   ARGS=--llm-gateway.access-log.enabled=false bench/profile.sh app.jar   # arguments of the one JVM
 #
 # One gateway JVM is pinned to PROXY_CORE, the upstream and wrk to LOAD_CORE (as in ab.sh). The JVM
 # starts with async-profiler loaded but idle; after WARMUP_SECONDS of load on each route (in
 # turns), each route is loaded for PROFILE_SECONDS with the profiler on (itimer, so it works in a
 # VM without perf events). Per route it prints requests/s and the process's CPU time per call, and
-# writes the collapsed stacks; then profile-diff.js sets them side by side by the package of the
-# innermost Java frame, scaled to the measured CPU per call. itimer samples at the kernel's tick,
+# writes the collapsed stacks; then profile-diff.js sets them side by side by the innermost Java
+# frame's package (and class, for java.*), scaled to the measured CPU per call. itimer samples at the kernel's tick,
 # so the profile gives shares, and the scale comes from /proc.
 set -euo pipefail
 
@@ -44,7 +45,7 @@ esac
 LIB=$OUT/async-profiler-$ASYNC_PROFILER_VERSION/$platform/libasyncProfiler.so
 if [ ! -f "$LIB" ]; then
   "$BENCH_DIR/../mvnw" -q dependency:copy -Dartifact="tools.profiler:async-profiler:$ASYNC_PROFILER_VERSION" \
-    -DoutputDirectory="$OUT" >/dev/null
+    -DoutputDirectory="$OUT" || { echo "profile.sh: could not fetch async-profiler from Maven" >&2; exit 1; }
   unzip -q -o "$OUT/async-profiler-$ASYNC_PROFILER_VERSION.jar" "$platform/*" -d "$OUT/async-profiler-$ASYNC_PROFILER_VERSION"
 fi
 
@@ -66,9 +67,10 @@ for _ in $(seq 1 120); do
 done
 curl -s -o /dev/null "http://127.0.0.1:$PORT/actuator/health" || { echo "profile.sh: gateway did not start" >&2; exit 1; }
 
-load() { # route seconds -> requests/s
+load() { # route seconds -> "requests requests/s", as wrk counted them
   taskset -c "$LOAD_CORE" wrk -t1 -c"$CONNS" -d"$2"s -s "$BENCH_DIR/post.lua" \
-    "http://127.0.0.1:$PORT/$1/v1/chat/completions" | awk '/^Requests\/sec/ {print $2}'
+    "http://127.0.0.1:$PORT/$1/v1/chat/completions" |
+    awk '/ requests in / {n = $1} /^Requests\/sec/ {r = $2} END {print n, r}'
 }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$GATEWAY_PID/stat"; }
 profiler() { # the option string is quoted once more: jcmd would read "a,b=c" as an option named "a,b"
@@ -87,14 +89,13 @@ args=()
 for side in a b; do
   if [ $side = a ]; then route=$ROUTE_A; else route=$ROUTE_B; fi
   file=$OUT/$side-$route.collapsed
-  before=$(cpu_ticks)
   profiler "start,event=itimer"
-  rate=$(load "$route" "$PROFILE_SECONDS")
-  profiler "stop,collapsed,file=$file"
+  before=$(cpu_ticks)   # read around wrk alone: the attach and the dump of the stacks stay out
+  read -r calls rate < <(load "$route" "$PROFILE_SECONDS")
   after=$(cpu_ticks)
-  calls=$(awk -v r="$rate" -v s="$PROFILE_SECONDS" 'BEGIN {printf "%.0f", r * s}')
+  profiler "stop,collapsed,file=$file"
   cpu_us=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$calls" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
-  echo "/$route: $rate req/s, CPU per call $cpu_us us (profiler on), stacks in $file"
-  args+=("$file" "$calls" "$cpu_us")
+  echo "/$route: $calls calls, $rate req/s, CPU per call $cpu_us us (profiler on), stacks in $file"
+  args+=("$file" "$cpu_us")
 done
 node "$BENCH_DIR/profile-diff.js" "${args[@]}"
