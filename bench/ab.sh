@@ -45,38 +45,17 @@ done
 [ -f "$JAR_A" ] && [ -f "$JAR_B" ] || { echo "ab.sh: jar not found" >&2; exit 1; }
 mkdir -p "$OUT"
 
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-PORT=$UPSTREAM_PORT taskset -c "$LOAD_CORE" node "$BENCH_DIR/upstream.js" >"$OUT/upstream.log" 2>&1 &
-PIDS+=($!)
-
-start_gateway() { # jar port args log java-options
-  # shellcheck disable=SC2086
-  BENCH_UPSTREAM_PORT=$UPSTREAM_PORT taskset -c "$PROXY_CORE" java $5 -jar "$1" --server.port="$2" \
-    --spring.config.additional-location="file:$BENCH_DIR/gateway-bench.yml" $3 >"$4" 2>&1 &
-  PIDS+=($!)
-  GATEWAY_PID=$!
-}
+# shellcheck source=bench/pinned-gateways.sh
+. "$BENCH_DIR/pinned-gateways.sh"
+start_upstream
 start_gateway "$JAR_A" "$PORT_A" "$ARGS_A" "$OUT/gateway-a.log" "$JAVA_OPTS_A"; PID_A=$GATEWAY_PID
 start_gateway "$JAR_B" "$PORT_B" "$ARGS_B" "$OUT/gateway-b.log" "$JAVA_OPTS_B"; PID_B=$GATEWAY_PID
-answers() { # port: any HTTP answer counts (the stock application has no health endpoint)
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/actuator/health")" != 000 ]
-}
-for port in "$PORT_A" "$PORT_B"; do
-  for _ in $(seq 1 120); do answers "$port" && break; sleep 1; done
-  answers "$port" || { echo "ab.sh: gateway on $port did not start" >&2; exit 1; }
-done
+await_gateway "$PORT_A"
+await_gateway "$PORT_B"
 
-load() { # port seconds route
-  taskset -c "$LOAD_CORE" wrk -t1 -c"$CONNS" -d"$2"s -s "$BENCH_DIR/post.lua" \
-    "http://127.0.0.1:$1/$3/v1/chat/completions"
-}
 heap_kb() { # pid: KB allocated so far (jstat reports KB)
   jstat -gc "$1" | awk 'NR==1{for(i=1;i<=NF;i++)c[$i]=i} NR==2{printf "%.0f", $c["EU"]+$c["YGC"]*$c["EC"]}'
 }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
 
 echo "warming both gateways up (${WARMUP_SECONDS}s each, in turns)"

@@ -52,8 +52,8 @@ const keys = [...new Set([...a.keys(), ...b.keys()])]
   .map(k => [k, a.get(k) || 0, b.get(k) || 0])
   .sort((x, y) => (y[1] - y[2]) - (x[1] - x[2]));
 const show = Number(rows || 25);
-const fmt = v => v.toFixed(1).padStart(7);
-console.log(`${'innermost Java frame'.padEnd(48)}${'A us'.padStart(7)}${'B us'.padStart(7)}${'A-B'.padStart(7)}`);
+const fmt = v => ' ' + v.toFixed(1).padStart(7);
+console.log(`${'innermost Java frame'.padEnd(48)}${'A us'.padStart(8)}${'B us'.padStart(8)}${'A-B'.padStart(8)}`);
 for (const [k, x, y] of keys.slice(0, show)) console.log(`${k.slice(0, 47).padEnd(48)}${fmt(x)}${fmt(y)}${fmt(x - y)}`);
 const rest = keys.slice(show);
 const sum = (i) => rest.reduce((s, r) => s + r[i], 0);

@@ -11,8 +11,8 @@
 # turns), each route is loaded for PROFILE_SECONDS with the profiler on (itimer, so it works in a
 # VM without perf events). Per route it prints requests/s and the process's CPU time per call, and
 # writes the collapsed stacks; then profile-diff.js sets them side by side by the innermost Java
-# frame's package (and class, for java.*), scaled to the measured CPU per call. itimer samples at the kernel's tick,
-# so the profile gives shares, and the scale comes from /proc.
+# frame, scaled to the measured CPU per call: itimer samples at the kernel's tick, so a profile
+# gives shares, and the scale comes from /proc.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -49,39 +49,26 @@ if [ ! -f "$LIB" ]; then
   unzip -q -o "$OUT/async-profiler-$ASYNC_PROFILER_VERSION.jar" "$platform/*" -d "$OUT/async-profiler-$ASYNC_PROFILER_VERSION"
 fi
 
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
+# shellcheck source=bench/pinned-gateways.sh
+. "$BENCH_DIR/pinned-gateways.sh"
+start_upstream
+start_gateway "$JAR" "$PORT" "$ARGS" "$OUT/gateway.log" "$GATEWAY_JAVA_OPTS -agentpath:$LIB"
+await_gateway "$PORT"
 
-PORT=$UPSTREAM_PORT taskset -c "$LOAD_CORE" node "$BENCH_DIR/upstream.js" >"$OUT/upstream.log" 2>&1 &
-PIDS+=($!)
-# shellcheck disable=SC2086
-BENCH_UPSTREAM_PORT=$UPSTREAM_PORT taskset -c "$PROXY_CORE" java $GATEWAY_JAVA_OPTS -agentpath:"$LIB" \
-  -jar "$JAR" --server.port="$PORT" --spring.config.additional-location="file:$BENCH_DIR/gateway-bench.yml" \
-  $ARGS >"$OUT/gateway.log" 2>&1 &
-PIDS+=($!)
-GATEWAY_PID=$!
-for _ in $(seq 1 120); do
-  curl -s -o /dev/null "http://127.0.0.1:$PORT/actuator/health" && break
-  sleep 1
-done
-curl -s -o /dev/null "http://127.0.0.1:$PORT/actuator/health" || { echo "profile.sh: gateway did not start" >&2; exit 1; }
-
-load() { # route seconds -> "requests requests/s", as wrk counted them
-  taskset -c "$LOAD_CORE" wrk -t1 -c"$CONNS" -d"$2"s -s "$BENCH_DIR/post.lua" \
-    "http://127.0.0.1:$PORT/$1/v1/chat/completions" |
-    awk '/ requests in / {n = $1} /^Requests\/sec/ {r = $2} END {print n, r}'
+calls_and_rate() { # route seconds -> "requests requests/s", as wrk counted them
+  load "$PORT" "$2" "$1" | awk '/ requests in / {n = $1} /^Requests\/sec/ {r = $2} END {print n, r}'
 }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$GATEWAY_PID/stat"; }
 profiler() { # the option string is quoted once more: jcmd would read "a,b=c" as an option named "a,b"
-  jcmd "$GATEWAY_PID" JVMTI.agent_load "$LIB" "\"$1\"" | grep -q 'return code: 0' \
+  local answer
+  answer=$(jcmd "$GATEWAY_PID" JVMTI.agent_load "$LIB" "\"$1\"")
+  [[ $answer == *'return code: 0'* ]] \
     || { echo "profile.sh: async-profiler refused '$1' (see $OUT/gateway.log)" >&2; exit 1; }
 }
 
 echo "warming up (${WARMUP_SECONDS}s per route, in turns)"
 for _ in $(seq 1 $(((WARMUP_SECONDS + 29) / 30))); do
-  load "$ROUTE_A" 30 >/dev/null
-  load "$ROUTE_B" 30 >/dev/null
+  load "$PORT" 30 "$ROUTE_A" >/dev/null
+  load "$PORT" 30 "$ROUTE_B" >/dev/null
 done
 
 ticks_per_second=$(getconf CLK_TCK)
@@ -90,10 +77,11 @@ for side in a b; do
   if [ $side = a ]; then route=$ROUTE_A; else route=$ROUTE_B; fi
   file=$OUT/$side-$route.collapsed
   profiler "start,event=itimer"
-  before=$(cpu_ticks)   # read around wrk alone: the attach and the dump of the stacks stay out
-  read -r calls rate < <(load "$route" "$PROFILE_SECONDS")
-  after=$(cpu_ticks)
+  before=$(cpu_ticks "$GATEWAY_PID")   # around wrk alone: the attach and the dump stay out
+  read -r calls rate < <(calls_and_rate "$route" "$PROFILE_SECONDS")
+  after=$(cpu_ticks "$GATEWAY_PID")
   profiler "stop,collapsed,file=$file"
+  [ "${calls:-0}" -gt 0 ] || { echo "profile.sh: wrk counted no calls on /$route" >&2; exit 1; }
   cpu_us=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v n="$calls" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
   echo "/$route: $calls calls, $rate req/s, CPU per call $cpu_us us (profiler on), stacks in $file"
   args+=("$file" "$cpu_us")
